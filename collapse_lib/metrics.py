@@ -1,0 +1,146 @@
+"""Metrics of the paper, as pure functions over (n, d) arrays or tensors (image batches are flattened).
+
+Distances are Euclidean in whatever feature space the caller passes (pixels, DINOv2 features, ...).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from scipy import linalg, special, stats
+
+from ._arrays import as_matrix
+from .neighbors import knn, nearest_distance
+
+
+def generalization_score(generated, train) -> float:
+    """Eq. (1): mean over generated samples of the distance to the nearest training sample."""
+    g = as_matrix(generated, name="generated")
+    t = as_matrix(train, name="train")
+    return float(nearest_distance(g, t).mean())
+
+
+def log_unit_ball_volume(d: int) -> float:
+    """log c_d, the log-volume of the Euclidean unit ball in d dimensions."""
+    return 0.5 * d * math.log(math.pi) - special.gammaln(0.5 * d + 1.0)
+
+
+def _distinct_rows(x: np.ndarray, k: int, name: str) -> np.ndarray:
+    unique = np.unique(x, axis=0)
+    warnings.warn(
+        f"{name}: {len(x) - len(unique)} exact duplicate rows make some neighbour distances 0 "
+        f"(log 0 = -inf); the entropy is estimated on the {len(unique)} distinct rows",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    if len(unique) <= k:
+        raise ValueError(f"{name}: needs more than k={k} distinct rows; got {len(unique)}")
+    return unique
+
+
+def kl_entropy(x, k: int = 1) -> float:
+    """Kozachenko-Leonenko differential entropy (nats), Sec. 3: psi(n) - psi(k) + log c_d + (d/n) sum log eps_k.
+
+    Exact duplicate rows (whose k-th neighbour distance would be 0) are estimated on the distinct rows
+    only, with a RuntimeWarning: an atom carries no extra spread, and the estimate stays finite.
+    """
+    x = as_matrix(x, name="x")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer; got {k!r}")
+    if len(x) <= k:
+        raise ValueError(f"x: needs more than k={k} rows; got {len(x)}")
+    eps = knn(x, None, k)[0][:, k - 1]
+    if (eps == 0).any():
+        x = _distinct_rows(x, k, "x")
+        eps = knn(x, None, k)[0][:, k - 1]
+    n, d = x.shape
+    return float(special.digamma(n) - special.digamma(k) + log_unit_ball_volume(d) + d * np.log(eps).mean())
+
+
+def mnnd(x) -> float:
+    """Eq. (4): mean distance from each point to its nearest other point in the same set."""
+    return float(nearest_distance(as_matrix(x, name="x", min_rows=2)).mean())
+
+
+def covariance_trace(x) -> float:
+    """Trace of the sample covariance (ddof=1): the total variance summed over coordinates."""
+    x = as_matrix(x, name="x", min_rows=2)
+    return float(x.astype(np.float64).var(axis=0, ddof=1).sum())
+
+
+def _mean_cov(x: np.ndarray):
+    x = x.astype(np.float64)
+    return x.mean(0), np.atleast_2d(np.cov(x, rowvar=False))
+
+
+def _psd_sqrt(c: np.ndarray) -> np.ndarray:
+    w, v = linalg.eigh(c)
+    return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+
+
+def frechet_distance(feats_a, feats_b) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets (FID when the features are Inception's).
+
+    Uses Tr((S_a S_b)^(1/2)) = sum sqrt(eig(S_a^(1/2) S_b S_a^(1/2))), a symmetric PSD form that is
+    stable where scipy's general ``sqrtm`` is not (rank-deficient covariances).
+    """
+    a = as_matrix(feats_a, name="feats_a", min_rows=2)
+    b = as_matrix(feats_b, name="feats_b", min_rows=2)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"feature dimensions differ: {a.shape[1]} vs {b.shape[1]}")
+    d = a.shape[1]
+    for name, f in (("feats_a", a), ("feats_b", b)):
+        if len(f) < d:
+            warnings.warn(f"{name}: {len(f)} samples < {d} dimensions; the covariance is rank-deficient "
+                          "and the Fréchet distance is biased upward", RuntimeWarning, stacklevel=2)
+    mu_a, cov_a = _mean_cov(a)
+    mu_b, cov_b = _mean_cov(b)
+    root_a = _psd_sqrt(cov_a)
+    cross = np.sqrt(np.clip(linalg.eigvalsh(root_a @ cov_b @ root_a), 0, None)).sum()
+    value = float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2.0 * cross)
+    return max(value, 0.0)
+
+
+def bootstrap_ci(metric, *arrays, n_boot: int = 2000, level: float = 0.95, seed: int = 0):
+    """Percentile bootstrap interval of ``metric(*arrays)``, resampling rows of all arrays jointly."""
+    arrays = [np.asarray(a) for a in arrays]
+    n = len(arrays[0])
+    if any(len(a) != n for a in arrays):
+        raise ValueError("bootstrap_ci: all arrays need the same number of rows")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1); got {level}")
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(n_boot):
+        take = rng.integers(0, n, n)
+        v = metric(*(a[take] for a in arrays))
+        if np.isfinite(v):
+            values.append(v)
+    lo, hi = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
+    return float(lo), float(hi)
+
+
+def _pearson_r(x, y) -> float:
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def pearson(x, y, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> dict:
+    """Pearson r with its two-sided p-value and a percentile bootstrap confidence interval."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if len(x) != len(y) or len(x) < 3:
+        raise ValueError(f"pearson needs two sequences of equal length >= 3; got {len(x)} and {len(y)}")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError("pearson: inputs contain NaN or inf")
+    res = stats.pearsonr(x, y)
+    lo, hi = bootstrap_ci(_pearson_r, x, y, n_boot=n_boot, level=level, seed=seed)
+    return {"r": float(res.statistic), "p": float(res.pvalue), "ci_low": lo, "ci_high": hi, "n": len(x), "level": level}
+
+
+def spearman(x, y) -> float:
+    """Spearman rank correlation (used for the monotone-decline checks of Finding II)."""
+    return float(stats.spearmanr(x, y).statistic)

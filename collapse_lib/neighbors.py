@@ -1,0 +1,131 @@
+"""Exact k-nearest-neighbour search (Euclidean), chunked so memory stays bounded.
+
+One backend for the whole library: faiss ``IndexFlatL2`` (on a GPU when faiss-gpu and CUDA are present),
+with a torch fallback. Candidates come from the fast squared-norm expansion; the returned distances are
+then recomputed exactly in float64 from the coordinates, so nearby points and exact duplicates get exact
+distances (an exact duplicate is at distance 0.0, never a rounding residue).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ._arrays import as_matrix
+
+try:
+    import faiss
+except ImportError:  # pragma: no cover - faiss-cpu is a pinned dependency
+    faiss = None
+
+#: bytes of scratch one query chunk may use for its distance block (torch backend) or result rows
+CHUNK_BYTES = 256 * 2**20
+
+
+def available_backends() -> list[str]:
+    """Names of the usable backends, best first."""
+    names = []
+    if faiss is not None:
+        if hasattr(faiss, "StandardGpuResources") and faiss.get_num_gpus() > 0:
+            names.append("faiss-gpu")
+        names.append("faiss")
+    names.append("torch")
+    return names
+
+
+def _chunk_rows(n_base: int, d: int, chunk_rows: int | None) -> int:
+    if chunk_rows is not None:
+        return max(1, int(chunk_rows))
+    return int(max(1, min(65536, CHUNK_BYTES // (4 * max(n_base, d)))))
+
+
+def _faiss_index(base: np.ndarray, gpu: bool):
+    index = faiss.IndexFlatL2(base.shape[1])
+    if gpu:
+        index = faiss.index_cpu_to_gpu(faiss.StandardGpuResources(), 0, index)
+    index.add(base)
+    return index
+
+
+def _torch_search(queries: np.ndarray, base: torch.Tensor, base_sq: torch.Tensor, k: int) -> np.ndarray:
+    q = torch.from_numpy(queries).to(base.device)
+    d2 = (q * q).sum(1, keepdim=True) - 2.0 * (q @ base.T) + base_sq[None, :]
+    return torch.topk(d2, k, dim=1, largest=False, sorted=True).indices.cpu().numpy()
+
+
+def _candidates(queries: np.ndarray, base: np.ndarray, k: int, backend: str, chunk: int) -> np.ndarray:
+    """Indices (m, k) of approximately-ranked nearest base rows, computed chunk by chunk."""
+    q32 = np.ascontiguousarray(queries, dtype=np.float32)
+    b32 = np.ascontiguousarray(base, dtype=np.float32)
+    out = np.empty((len(q32), k), dtype=np.int64)
+    if backend.startswith("faiss"):
+        index = _faiss_index(b32, gpu=backend == "faiss-gpu")
+        for s in range(0, len(q32), chunk):
+            out[s : s + chunk] = index.search(q32[s : s + chunk], k)[1]
+        return out
+    bt = torch.from_numpy(b32)
+    bsq = (bt * bt).sum(1)
+    for s in range(0, len(q32), chunk):
+        out[s : s + chunk] = _torch_search(q32[s : s + chunk], bt, bsq, k)
+    return out
+
+
+def _exact_distances(queries: np.ndarray, base: np.ndarray, idx: np.ndarray, chunk: int) -> np.ndarray:
+    """float64 Euclidean distances from each query row to the base rows ``idx[i]``."""
+    out = np.empty(idx.shape, dtype=np.float64)
+    step = max(1, chunk // max(1, idx.shape[1]))
+    for s in range(0, len(queries), step):
+        q = queries[s : s + step].astype(np.float64)[:, None, :]
+        diff = base[idx[s : s + step]].astype(np.float64) - q
+        out[s : s + step] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+    return out
+
+
+def _sort_rows(dist: np.ndarray, idx: np.ndarray):
+    """Order each row by (distance, index)."""
+    order = np.lexsort((idx, dist), axis=-1) if dist.size else np.zeros_like(idx)
+    return np.take_along_axis(dist, order, 1), np.take_along_axis(idx, order, 1)
+
+
+def _drop_self(idx: np.ndarray, k: int) -> np.ndarray:
+    """From (n, k+1) candidates of a self-search, remove each row's own index (or its last entry)."""
+    is_self = idx == np.arange(len(idx))[:, None]
+    no_self = ~is_self.any(1)
+    is_self[no_self, -1] = True
+    return idx[~is_self].reshape(len(idx), k)
+
+
+def knn(queries, base=None, k: int = 1, *, backend: str = "auto", chunk_rows: int | None = None):
+    """Exact k nearest neighbours: ``(distances float64 (m, k), indices int64 (m, k))``, nearest first.
+
+    ``base=None`` searches ``queries`` against itself and excludes each point's own index (an exact
+    duplicate elsewhere in the set still counts, at distance 0). Ties order by index.
+    """
+    q = as_matrix(queries, name="queries")
+    self_search = base is None
+    b = q if self_search else as_matrix(base, name="base")
+    if b.shape[1] != q.shape[1]:
+        raise ValueError(f"queries have dimension {q.shape[1]} but base has {b.shape[1]}")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer; got {k!r}")
+    n_avail = len(b) - 1 if self_search else len(b)
+    if k > n_avail:
+        raise ValueError(f"k={k} needs at least {k + int(self_search)} points in the base; got {len(b)}")
+    backend = available_backends()[0] if backend == "auto" else backend
+    if backend not in available_backends():
+        raise ValueError(f"unknown or unavailable backend {backend!r}; available: {available_backends()}")
+    chunk = _chunk_rows(len(b), q.shape[1], chunk_rows)
+    kk = k + 1 if self_search else k
+    # ask for a few spare candidates so float32 ranking errors near ties are repaired by the exact re-sort
+    spare = min(len(b), kk + 2)
+    idx = _candidates(q, b, spare, backend, chunk)
+    dist, idx = _sort_rows(_exact_distances(q, b, idx, chunk * 4), idx)
+    if self_search:
+        idx = _drop_self(idx[:, :kk], k)
+        dist, idx = _sort_rows(_exact_distances(q, b, idx, chunk * 4), idx)
+    return dist[:, :k], idx[:, :k]
+
+
+def nearest_distance(queries, base=None, **kwargs) -> np.ndarray:
+    """Distance from each query row to its nearest base row (or nearest other row when ``base`` is None)."""
+    return knn(queries, base, 1, **kwargs)[0][:, 0]

@@ -1,0 +1,128 @@
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from scipy import linalg
+
+from collapse_lib import metrics
+from collapse_lib.neighbors import available_backends, knn
+
+from . import reference as ref
+
+
+def test_generalization_score_matches_brute_force(rng):
+    gen, train = rng.normal(size=(70, 9)), rng.normal(size=(130, 9))
+    expected = ref.pairwise(gen, train).min(1).mean()
+    assert metrics.generalization_score(gen, train) == pytest.approx(expected, rel=1e-12)
+
+
+def test_generalization_score_is_zero_for_copies(rng):
+    train = rng.normal(size=(50, 4))
+    assert metrics.generalization_score(train[::2], train) == 0.0
+
+
+@pytest.mark.parametrize("k", [1, 2, 5])
+def test_kl_entropy_matches_reference(rng, k):
+    x = rng.normal(size=(300, 6)) * [1, 2, 3, 0.5, 1, 1]
+    assert metrics.kl_entropy(x, k=k) == pytest.approx(ref.kl_entropy(x, k), rel=1e-10)
+
+
+def test_kl_entropy_converges_to_gaussian_closed_form(rng):
+    cov = np.diag([1.0, 4.0, 0.25])
+    x = rng.multivariate_normal(np.zeros(3), cov, size=40000)
+    assert metrics.kl_entropy(x) == pytest.approx(ref.gaussian_entropy(cov), abs=0.03)
+
+
+def test_kl_entropy_duplicates_warn_and_stay_finite(rng):
+    x = rng.normal(size=(200, 5))
+    dup = np.concatenate([x, x[:30]])
+    with pytest.warns(RuntimeWarning, match="duplicate"):
+        h = metrics.kl_entropy(dup)
+    assert math.isfinite(h)
+    assert h == pytest.approx(ref.kl_entropy(x), rel=1e-10)
+
+
+def test_kl_entropy_all_identical_rows_is_an_error():
+    with pytest.raises(ValueError, match="distinct"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        metrics.kl_entropy(np.ones((10, 3)))
+
+
+def test_mnnd_and_covariance_trace_match_numpy(rng):
+    x = rng.normal(size=(150, 7))
+    assert metrics.mnnd(x) == pytest.approx(ref.kth_self_distance(x, 1).mean(), rel=1e-12)
+    assert metrics.covariance_trace(x) == pytest.approx(np.trace(np.cov(x, rowvar=False)), rel=1e-12)
+
+
+def test_mnnd_counts_duplicates_as_zero(rng):
+    x = rng.normal(size=(20, 3))
+    d = np.concatenate([x, x])
+    assert metrics.mnnd(d) == 0.0
+
+
+def test_frechet_distance_matches_sqrtm_formula(rng):
+    a = rng.normal(size=(400, 5))
+    b = rng.normal(size=(300, 5)) * 1.5 + 0.3
+    ca, cb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    expected = ((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(ca + cb - 2 * linalg.sqrtm(ca @ cb).real)
+    assert metrics.frechet_distance(a, b) == pytest.approx(expected, rel=1e-8)
+    assert metrics.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_frechet_distance_warns_when_fewer_samples_than_dims(rng):
+    with pytest.warns(RuntimeWarning, match="rank-deficient"):
+        metrics.frechet_distance(rng.normal(size=(8, 20)), rng.normal(size=(50, 20)))
+
+
+def test_pearson_with_bootstrap_interval(rng):
+    x = rng.normal(size=200)
+    y = 2 * x + rng.normal(size=200)
+    out = metrics.pearson(x, y, n_boot=500, seed=1)
+    assert out["r"] == pytest.approx(np.corrcoef(x, y)[0, 1])
+    assert out["ci_low"] < out["r"] < out["ci_high"]
+    assert out["p"] < 1e-10
+    assert out == metrics.pearson(x, y, n_boot=500, seed=1)
+
+
+def test_metrics_accept_torch_and_images(rng):
+    imgs = rng.normal(size=(40, 1, 4, 4))
+    t = torch.from_numpy(imgs).float()
+    assert metrics.mnnd(t) == pytest.approx(metrics.mnnd(imgs.reshape(40, 16)), rel=1e-5)
+    assert metrics.mnnd(t.half()) == pytest.approx(metrics.mnnd(imgs.reshape(40, 16)), rel=1e-2)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: metrics.mnnd(np.array([[0.0, np.nan], [1, 1]])), "NaN"),
+        (lambda: metrics.kl_entropy(np.ones(5)), "shape"),
+        (lambda: metrics.kl_entropy(np.random.rand(5, 2), k=0), "k must"),
+        (lambda: metrics.generalization_score(np.ones((3, 2)), np.ones((3, 3))), "dimension"),
+        (lambda: metrics.mnnd(np.ones((1, 3))), "at least 2"),
+        (lambda: metrics.pearson([1, 2], [1, 2]), "length"),
+    ],
+)
+def test_bad_input_raises(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("backend", available_backends())
+def test_knn_backends_agree_with_brute_force(rng, backend):
+    q, b = rng.normal(size=(90, 12)), rng.normal(size=(200, 12))
+    dist, idx = knn(q, b, 4, backend=backend, chunk_rows=7)
+    full = ref.pairwise(q, b)
+    np.testing.assert_allclose(dist, np.sort(full, 1)[:, :4], rtol=1e-12)
+    np.testing.assert_array_equal(idx, np.argsort(full, 1, kind="stable")[:, :4])
+
+
+@pytest.mark.parametrize("backend", available_backends())
+def test_knn_self_search_excludes_self_even_with_duplicates(rng, backend):
+    x = rng.normal(size=(50, 3))
+    x = np.concatenate([x, x[:10], x[:10]])  # rows 0..9 appear three times
+    dist, idx = knn(x, None, 2, backend=backend)
+    assert not (idx == np.arange(len(x))[:, None]).any()
+    assert (dist[:10] == 0).all() and (dist[50:] == 0).all()
+    assert (dist[10:50, 0] > 0).all()

@@ -1,0 +1,133 @@
+"""Command line: ``collapse select``, ``collapse score``, ``collapse run``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+POOL_SUFFIXES = (".npy", ".npz", ".pt")
+
+
+def load_matrix(path: str) -> np.ndarray:
+    """Load an (n, d) array from .npy, .npz (key ``features`` or the only array) or .pt (a tensor or dict)."""
+    p = Path(path)
+    if not p.is_file():
+        raise SystemExit(f"error: no such file: {path}")
+    if p.suffix not in POOL_SUFFIXES:
+        raise SystemExit(f"error: {path}: expected one of {', '.join(POOL_SUFFIXES)}")
+    if p.suffix == ".npy":
+        return np.load(p)
+    if p.suffix == ".npz":
+        z = np.load(p)
+        if "features" in z.files or len(z.files) == 1:
+            return z["features" if "features" in z.files else z.files[0]]
+        raise SystemExit(f"error: {path}: holds {z.files}; name the array 'features'")
+    import torch
+
+    obj = torch.load(p, map_location="cpu", weights_only=True)
+    if isinstance(obj, dict):
+        obj = obj.get("features", next(iter(obj.values())) if len(obj) == 1 else None)
+    if obj is None or not isinstance(obj, torch.Tensor):
+        raise SystemExit(f"error: {path}: expected a tensor, or a dict with a 'features' tensor")
+    return obj.float().numpy()
+
+
+def _summary(x: np.ndarray) -> dict:
+    from .metrics import kl_entropy, mnnd
+
+    return {"n": int(len(x)), "entropy": kl_entropy(x), "mnnd": mnnd(x)}
+
+
+def cmd_select(args) -> int:
+    from .selection import greedy_select, random_select, threshold_decay_select
+
+    if args.method == "threshold" and (args.tau is None or args.alpha is None):
+        raise SystemExit("error: --method threshold needs --tau and --alpha")
+    if not args.out.endswith(".npy"):
+        raise SystemExit(f"error: --out must name a .npy file; got {args.out}")
+    pool = load_matrix(args.pool)
+    t0 = time.perf_counter()
+    try:
+        if args.method == "greedy":
+            idx = greedy_select(pool, args.size, start=args.start, seed=args.seed)
+        elif args.method == "threshold":
+            idx = threshold_decay_select(pool, args.size, tau=args.tau, alpha=args.alpha, start=args.start, seed=args.seed)
+        else:
+            idx = random_select(pool, args.size, seed=args.seed)
+    except ValueError as err:
+        raise SystemExit(f"error: {err}") from None
+    seconds = time.perf_counter() - t0
+    from .loop.store import atomic_save_npy
+
+    atomic_save_npy(Path(args.out), idx)
+    flat = pool.reshape(len(pool), -1)
+    report = {"method": args.method, "seconds": round(seconds, 4), "out": args.out,
+              "pool": _summary(flat), "selection": _summary(flat[idx])}
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def cmd_score(args) -> int:
+    from .metrics import covariance_trace, generalization_score
+
+    gen, train = load_matrix(args.generated), load_matrix(args.train)
+    try:
+        out = {"gs": generalization_score(gen, train), **_summary(gen.reshape(len(gen), -1)),
+               "cov_trace": covariance_trace(gen)}
+    except ValueError as err:
+        raise SystemExit(f"error: {err}") from None
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .loop.config import ConfigError, load_config
+    from .loop.runner import run_loop
+
+    try:
+        cfg = load_config(args.config, overrides=args.set)
+    except ConfigError as err:
+        raise SystemExit(f"error: {err}") from None
+    run_dir = run_loop(cfg, out=Path(args.out) if args.out else None, progress=not args.quiet)
+    print(run_dir)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="collapse", description=__doc__)
+    sub = ap.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("select", help="pick a high-entropy training subset from a pool of feature vectors")
+    s.add_argument("pool", help="(n, d) features: .npy, .npz or .pt")
+    s.add_argument("--size", type=int, required=True, help="how many to pick")
+    s.add_argument("--method", choices=["greedy", "threshold", "random"], default="greedy")
+    s.add_argument("--tau", type=float, help="threshold filter: initial threshold (> 0)")
+    s.add_argument("--alpha", type=float, help="threshold filter: decay factor in (0, 1)")
+    s.add_argument("--seed", type=int, help="seed for the first pick (or the random subset)")
+    s.add_argument("--start", type=int, help="fix the first pick to this index")
+    s.add_argument("--out", required=True, help="where to write the picked indices (.npy, int64)")
+    s.set_defaults(func=cmd_select)
+    c = sub.add_parser("score", help="generalization score, entropy, MNND, covariance trace as JSON")
+    c.add_argument("generated", help="generated samples or their features: .npy, .npz or .pt")
+    c.add_argument("--train", required=True, help="the training set in the same space")
+    c.set_defaults(func=cmd_score)
+    r = sub.add_parser("run", help="run a self-consuming loop from a YAML config")
+    r.add_argument("--config", required=True, help="YAML file (see params/*/run.yaml)")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one config key")
+    r.add_argument("--out", help="run folder (default: runs/<name>-<hash>)")
+    r.add_argument("--quiet", action="store_true", help="no progress bars")
+    r.set_defaults(func=cmd_run)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

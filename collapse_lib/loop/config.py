@@ -1,0 +1,220 @@
+"""A run's configuration: one frozen dataclass, validated as a whole before any data is loaded."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..data import DATASET_SIZES, DATASETS
+from ..features import FEATURES
+from ..models import MODELS
+
+PARADIGMS = ("replace", "accumulate", "accumulate-subsample")
+SELECTORS = ("random", "greedy", "threshold", "all")
+
+
+class ConfigError(ValueError):
+    """A configuration with one or more problems (all listed in the message)."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that determines a self-consuming run (its hash names the run folder)."""
+
+    name: str = "run"  # prefix of the run folder
+    seed: int = 0  # one seed: data subset, training, sampling and selection derive from it
+    # data
+    dataset: str = "digits"  # digits | mnist | cifar10 | imagefolder
+    data_root: str | None = None  # folder with the dataset's files (cifar10, imagefolder)
+    image_size: int | None = None  # resize/pad images to this side length
+    n_train: int = 128  # N = |D_n|, the training-set size of every iteration
+    subset_seed: int = 0  # seed of the nested real subsets (fixed across runs so sizes nest)
+    # the loop
+    iterations: int = 2  # training/generation cycles
+    paradigm: str = "replace"  # replace | accumulate | accumulate-subsample
+    selector: str = "random"  # random (vanilla) | greedy | threshold | all (train on the whole pool)
+    pool_factor: float = 1.0  # replace: generate pool_factor * N and select N
+    generate: int | None = None  # samples per iteration (default: pool_factor * N)
+    tau: float | None = None  # threshold filter: initial threshold (default: median NND of the pool)
+    alpha: float = 0.9  # threshold filter: decay factor
+    select_feature: str = "pixel"  # feature space the selector measures distances in
+    metric_feature: str = "pixel"  # feature space of GS, entropy, MNND, covariance trace
+    fd_feature: str | None = "pixel"  # feature space of the Fréchet distance to the real set (None: skip)
+    dinov2_path: str = "facebook/dinov2-small"  # hub id or local folder
+    # denoiser and training
+    model: str = "mlp"  # mlp | unet-small | unet-cifar | unet-mnist
+    width: int = 256  # mlp width
+    blocks: int = 3  # mlp residual blocks
+    train_steps: int | None = 3000  # optimizer steps per iteration (or use epochs)
+    epochs: int | None = None  # epochs over D_n (overrides train_steps)
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    warmup_steps: int = 100
+    ema_decay: float | None = None
+    precision: str = "fp32"  # fp32 | bf16 | fp16 (CUDA)
+    # sampling
+    sampler: str = "ddim"  # ddpm | ddim
+    sample_steps: int = 100
+    sample_batch: int = 1024
+    # class-conditional + classifier-free guidance (Fig. 4)
+    conditional: bool = False
+    guidance: float = 1.0  # w in eps_u + w (eps_c - eps_u); 1 = plain conditional
+    label_dropout: float = 0.1
+    # execution
+    device: str = "auto"  # auto | cpu | cuda
+    threads: int | None = None  # torch CPU threads (None: leave as is)
+    save_models: bool = True  # save each iteration's denoiser (DDPMPipeline layout)
+    quantize_samples: bool = False  # store generated images as uint8 (like PNG files) instead of float32
+    extra: dict = field(default_factory=dict)  # free-form notes carried into config.json (not validated)
+
+    # ---- derived -------------------------------------------------------------------------------------
+    @property
+    def samples_per_iteration(self) -> int:
+        if self.generate is not None:
+            return self.generate
+        return int(round(self.pool_factor * self.n_train))
+
+    def config_hash(self) -> str:
+        """Short hash of the resolved configuration (the run folder's key)."""
+        blob = json.dumps(self.to_dict(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:10]
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes) -> RunConfig:
+        return validate(dataclasses.replace(self, **changes))
+
+
+_CHOICES = {
+    "dataset": DATASETS, "paradigm": PARADIGMS, "selector": SELECTORS, "model": MODELS,
+    "select_feature": FEATURES, "metric_feature": FEATURES, "sampler": ("ddpm", "ddim"),
+    "precision": ("fp32", "bf16", "fp16"), "device": ("auto", "cpu", "cuda"),
+}
+
+
+def _type_problems(cfg: RunConfig) -> list[str]:
+    problems = []
+    for f in dataclasses.fields(RunConfig):
+        value, kind = getattr(cfg, f.name), str(f.type)
+        allowed = []
+        if "int" in kind:
+            allowed.append(int)
+        if "float" in kind:
+            allowed += [int, float]
+        if "str" in kind:
+            allowed.append(str)
+        if "bool" in kind:
+            allowed = [bool]
+        if "dict" in kind:
+            allowed = [dict]
+        if value is None and "None" in kind:
+            continue
+        ok = isinstance(value, tuple(allowed)) and not (isinstance(value, bool) and bool not in allowed)
+        if not ok:
+            problems.append(f"{f.name}: expected {kind}, got {value!r} ({type(value).__name__})")
+    return problems
+
+
+def _value_problems(c: RunConfig) -> list[str]:
+    p = []
+    for key, choices in _CHOICES.items():
+        if getattr(c, key) not in choices:
+            p.append(f"{key}: {getattr(c, key)!r} is not one of {', '.join(choices)}")
+    if c.fd_feature is not None and c.fd_feature not in FEATURES:
+        p.append(f"fd_feature: {c.fd_feature!r} is not one of {', '.join(FEATURES)} (or null)")
+    for key in ("n_train", "iterations", "batch_size", "sample_steps", "sample_batch", "width", "blocks"):
+        if getattr(c, key) < 1:
+            p.append(f"{key}: must be at least 1; got {getattr(c, key)}")
+    if c.train_steps is None and c.epochs is None:
+        p.append("train_steps or epochs: set one of them")
+    for key in ("train_steps", "epochs", "generate", "threads"):
+        if getattr(c, key) is not None and getattr(c, key) < 1:
+            p.append(f"{key}: must be at least 1; got {getattr(c, key)}")
+    if not 0 < c.alpha < 1:
+        p.append(f"alpha: must lie strictly between 0 and 1; got {c.alpha}")
+    if c.tau is not None and not (math.isfinite(c.tau) and c.tau > 0):
+        p.append(f"tau: must be > 0; got {c.tau}")
+    if not c.pool_factor >= 1:
+        p.append(f"pool_factor: must be at least 1; got {c.pool_factor}")
+    if not 0 <= c.label_dropout < 1:
+        p.append(f"label_dropout: must lie in [0, 1); got {c.label_dropout}")
+    if c.lr <= 0:
+        p.append(f"lr: must be > 0; got {c.lr}")
+    return p
+
+
+def _size_problems(c: RunConfig) -> list[str]:
+    p = []
+    size = DATASET_SIZES.get(c.dataset)
+    if size is not None and c.n_train > size:
+        p.append(f"n_train: {c.n_train} exceeds the {size} images of {c.dataset}")
+    if c.dataset in ("cifar10", "imagefolder") and not c.data_root:
+        p.append(f"data_root: dataset {c.dataset} needs the folder that holds its files")
+    if c.paradigm == "replace" and c.samples_per_iteration < c.n_train:
+        p.append(f"generate: replace needs at least n_train={c.n_train} samples per iteration; "
+                 f"got {c.samples_per_iteration}")
+    if c.paradigm == "accumulate" and c.selector not in ("random", "all"):
+        p.append("selector: accumulate trains on everything; use accumulate-subsample to select")
+    if c.conditional and c.selector in ("greedy", "threshold") and c.n_train % 10:
+        p.append("n_train: class-balanced selection needs a multiple of 10")
+    if c.generate is not None and c.pool_factor != 1.0:
+        p.append("generate and pool_factor: set only one of them")
+    return p
+
+
+def validate(cfg: RunConfig) -> RunConfig:
+    """Return cfg if valid; else raise ConfigError listing every problem."""
+    problems = _type_problems(cfg)
+    if not problems:
+        problems = _value_problems(cfg) + _size_problems(cfg)
+    if problems:
+        raise ConfigError("invalid run configuration:\n  - " + "\n  - ".join(problems))
+    return cfg
+
+
+def _parse_override(item: str) -> tuple[str, object]:
+    if "=" not in item:
+        raise ConfigError(f"override {item!r}: expected KEY=VALUE")
+    key, raw = item.split("=", 1)
+    return key.strip(), yaml.safe_load(raw)
+
+
+def from_dict(values: dict) -> RunConfig:
+    """Build and validate a RunConfig; unknown keys are errors (listed together with any other problem)."""
+    known = {f.name for f in dataclasses.fields(RunConfig)}
+    unknown = sorted(set(values) - known)
+    kwargs = {k: v for k, v in values.items() if k in known}
+    if unknown:
+        try:
+            validate(RunConfig(**kwargs))
+            rest = []
+        except ConfigError as err:
+            rest = str(err).splitlines()[1:]
+        lines = [f"  - {k}: unknown key" for k in unknown] + rest
+        raise ConfigError("invalid run configuration:\n" + "\n".join(lines))
+    return validate(RunConfig(**kwargs))
+
+
+def load_config(source: str | Path | dict, overrides: list[str] | None = None) -> RunConfig:
+    """Read a YAML file (or a dict), apply ``KEY=VALUE`` overrides, validate."""
+    if isinstance(source, dict):
+        values = dict(source)
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        values = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: expected a mapping of keys to values")
+    for item in overrides or []:
+        key, value = _parse_override(item)
+        values[key] = value
+    return from_dict(values)

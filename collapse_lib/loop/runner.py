@@ -1,0 +1,205 @@
+"""The self-consuming loop: train on D_n, sample G_n, measure, build D_{n+1}; one run folder per config.
+
+Run folder ``runs/<name>-<hash>/``: ``config.json``, ``stats.jsonl``, ``metrics.csv`` and per iteration
+``iter_NN/`` with ``train_set.npz`` (source and index of every training item), ``samples.npz`` (G_n and
+its labels), ``model/`` (a diffusers DDPMPipeline) and ``metrics.json`` (written last: the finished mark).
+A rerun reuses finished iterations; a killed run resumes from the last finished one with the same numbers,
+because every random draw of iteration n is seeded from (seed, n) alone.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..data import load_dataset
+from ..diffusion import TrainSettings, make_scheduler, sample_images, train_denoiser
+from ..features import make_features
+from ..metrics import covariance_trace, frechet_distance, generalization_score, kl_entropy, mnnd
+from ..models import build_denoiser
+from ..seeding import derive_seed, seed_everything
+from . import store
+from .config import RunConfig, validate
+from .paradigms import Pool, candidate_pool, next_training_set
+
+#: config keys copied into each row of the tidy table
+TABLE_KEYS = ("name", "dataset", "paradigm", "selector", "n_train", "seed", "pool_factor", "conditional",
+              "guidance", "alpha", "model", "train_steps")
+
+
+def _claim(run_dir: Path, cfg: RunConfig) -> None:
+    path = run_dir / "config.json"
+    if path.is_file():
+        old = json.loads(path.read_text())
+        if old.get("config") != cfg.to_dict():
+            raise FileExistsError(f"{run_dir} holds a run of a different configuration; choose another --out")
+        return
+    store.atomic_write_json(path, {"config": cfg.to_dict(), "hash": cfg.config_hash()})
+
+
+def _device(cfg: RunConfig) -> torch.device:
+    if cfg.device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(cfg.device)
+
+
+class _Context:
+    """What every iteration needs: data, real pool, feature extractors, scheduler."""
+
+    def __init__(self, cfg: RunConfig, run_dir: Path, device: torch.device):
+        self.cfg, self.run_dir, self.device = cfg, run_dir, device
+        self.data = load_dataset(cfg.dataset, root=cfg.data_root, image_size=cfg.image_size)
+        if cfg.n_train > len(self.data):
+            raise ValueError(f"n_train={cfg.n_train} exceeds the {len(self.data)} images of {cfg.dataset}")
+        idx = self.data.subset(cfg.n_train, cfg.subset_seed)
+        self.real = Pool(self.data.to_float(idx), self.data.labels[idx], np.zeros(len(idx), np.int16), self.data.ids[idx])
+        self.image_shape = tuple(self.data.images.shape[1:])
+        self.scheduler = make_scheduler()
+        cache = run_dir.parent / "_cache"
+        all_real = self.data.to_float()
+        kw = dict(real_images=all_real, real_labels=self.data.labels, cache_dir=cache, device=str(device),
+                  dinov2_path=cfg.dinov2_path, num_classes=self.data.num_classes)
+        self.metric_features = make_features(cfg.metric_feature, **kw)
+        self.select_features = (self.metric_features if cfg.select_feature == cfg.metric_feature
+                                else make_features(cfg.select_feature, **kw))
+        self.fd_features = None
+        if cfg.fd_feature is not None:
+            self.fd_features = make_features(cfg.fd_feature, **kw)
+            self.real_fd = self.fd_features(all_real)
+
+
+def _train_settings(cfg: RunConfig) -> TrainSettings:
+    steps = cfg.train_steps
+    if cfg.epochs is not None:
+        steps = cfg.epochs * int(np.ceil(cfg.n_train / cfg.batch_size))
+    return TrainSettings(steps=steps, batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=cfg.weight_decay,
+                         warmup_steps=cfg.warmup_steps, label_dropout=cfg.label_dropout,
+                         ema_decay=cfg.ema_decay, precision=cfg.precision)
+
+
+def _save_model(model, scheduler, folder: Path) -> None:
+    from diffusers import DDPMPipeline
+
+    DDPMPipeline(unet=model, scheduler=scheduler).save_pretrained(folder, safe_serialization=True)
+
+
+def _within_class_nnd(features: np.ndarray, labels: np.ndarray) -> float:
+    vals = [mnnd(features[labels == c]) for c in np.unique(labels) if (labels == c).sum() >= 2]
+    return float(np.mean(vals))
+
+
+def _measure(ctx: _Context, d_n: Pool, g_n: Pool, n: int) -> dict:
+    f_train, f_gen = ctx.metric_features(d_n.images), ctx.metric_features(g_n.images)
+    sources, counts = np.unique(d_n.source, return_counts=True)
+    m = {
+        "iteration": n, "gs": generalization_score(f_gen, f_train), "entropy": kl_entropy(f_train),
+        "mnnd": mnnd(f_train), "cov_trace": covariance_trace(f_train), "gen_entropy": kl_entropy(f_gen),
+        "gen_mnnd": mnnd(f_gen), "gen_cov_trace": covariance_trace(f_gen),
+        "real_share": float(np.mean(d_n.source == 0)), "n_train_set": len(d_n), "n_generated": len(g_n),
+        "source_share": {int(s): float(c / len(d_n)) for s, c in zip(sources, counts, strict=True)},
+        "fd": None, "within_class_nnd": None,
+    }
+    if ctx.fd_features is not None:
+        m["fd"] = frechet_distance(ctx.fd_features(g_n.images), ctx.real_fd)
+    if ctx.cfg.conditional:
+        m["within_class_nnd"] = _within_class_nnd(f_gen, g_n.labels)
+        m["real_within_class_nnd"] = _within_class_nnd(ctx.metric_features(ctx.real.images), ctx.real.labels)
+    return m
+
+
+def _generation_labels(cfg: RunConfig, n_samples: int, num_classes: int) -> np.ndarray:
+    if not cfg.conditional:
+        return np.full(n_samples, -1, np.int64)
+    return np.arange(n_samples, dtype=np.int64) % num_classes
+
+
+def _run_iteration(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[Pool, dict]:
+    cfg, it = ctx.cfg, store.iteration_dir(ctx.run_dir, n)
+    store.atomic_save_npz(it / "train_set.npz", source=d_n.source, index=d_n.index, labels=d_n.labels)
+    seed_everything(derive_seed(cfg.seed, n, "init"))
+    model = build_denoiser(cfg.model, sample_size=ctx.image_shape[-1], in_channels=ctx.image_shape[0],
+                           num_classes=ctx.data.num_classes if cfg.conditional else None,
+                           width=cfg.width, blocks=cfg.blocks)
+    t0 = time.perf_counter()
+    labels = torch.from_numpy(d_n.labels) if cfg.conditional else None
+    model = train_denoiser(model, torch.from_numpy(d_n.images), labels, settings=_train_settings(cfg),
+                           scheduler=ctx.scheduler, seed=derive_seed(cfg.seed, n, "train"), device=ctx.device,
+                           progress=progress)
+    t1 = time.perf_counter()
+    gen_labels = _generation_labels(cfg, cfg.samples_per_iteration, ctx.data.num_classes)
+    images = sample_images(model, cfg.samples_per_iteration, image_shape=ctx.image_shape,
+                           train_scheduler=ctx.scheduler, sampler=cfg.sampler, steps=cfg.sample_steps,
+                           labels=gen_labels if cfg.conditional else None, guidance=cfg.guidance,
+                           seed=derive_seed(cfg.seed, n, "sample"), batch_size=cfg.sample_batch,
+                           device=ctx.device, precision=cfg.precision, progress=progress)
+    if cfg.quantize_samples:
+        images = np.round((images + 1) * 127.5).astype(np.uint8).astype(np.float32) / 127.5 - 1
+    t2 = time.perf_counter()
+    store.atomic_save_npz(it / "samples.npz", images=images.astype(np.float32), labels=gen_labels)
+    if cfg.save_models:
+        _save_model(model.cpu(), ctx.scheduler, it / "model")
+    g_n = Pool.generated(images, gen_labels, n)
+    metrics = _measure(ctx, d_n, g_n, n)
+    metrics.update(train_seconds=t1 - t0, sample_seconds=t2 - t1)
+    store.atomic_write_json(it / store.DONE_FILE, metrics)
+    store.append_jsonl(ctx.run_dir / "stats.jsonl", metrics)
+    return g_n, metrics
+
+
+def _load_generation(run_dir: Path, n: int) -> Pool:
+    z = np.load(store.iteration_dir(run_dir, n) / "samples.npz")
+    return Pool.generated(z["images"], z["labels"], n)
+
+
+def run_loop(cfg: RunConfig, *, out: Path | None = None, runs_root: str | Path = "runs",
+             progress: bool = True) -> Path:
+    """Run (or finish, or reuse) the self-consuming loop of ``cfg``; returns the run folder."""
+    cfg = validate(cfg)
+    run_dir = Path(out) if out is not None else Path(runs_root) / f"{cfg.name}-{cfg.config_hash()}"
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    _claim(run_dir, cfg)
+    if all(store.is_finished(run_dir, n) for n in range(1, cfg.iterations + 1)) and (run_dir / "metrics.csv").is_file():
+        return run_dir
+    ctx = _Context(cfg, run_dir, _device(cfg))
+    generations: dict[int, Pool] = {}
+    for n in range(1, cfg.iterations + 1):
+        if store.is_finished(run_dir, n):
+            generations[n] = _load_generation(run_dir, n)
+            continue
+        if n == 1:
+            d_n = ctx.real
+        else:
+            pool = candidate_pool(cfg, ctx.real, generations, n)
+            d_n = next_training_set(cfg, pool, ctx.select_features, derive_seed(cfg.seed, n, "select"),
+                                    ctx.data.num_classes)
+        generations[n], _ = _run_iteration(ctx, d_n, n, progress)
+    write_table(run_dir, cfg)
+    return run_dir
+
+
+def write_table(run_dir: Path, cfg: RunConfig) -> pd.DataFrame:
+    """The run's tidy table: one row per iteration, config keys first (``metrics.csv``)."""
+    rows = []
+    for n in range(1, cfg.iterations + 1):
+        m = json.loads((store.iteration_dir(run_dir, n) / store.DONE_FILE).read_text())
+        m.pop("source_share", None)
+        rows.append({**{k: getattr(cfg, k) for k in TABLE_KEYS}, "run": run_dir.name, **m})
+    table = pd.DataFrame(rows)
+    store.atomic_write_text(run_dir / "metrics.csv", table.to_csv(index=False))
+    return table
+
+
+def read_runs(run_dirs) -> pd.DataFrame:
+    """Concatenate the tidy tables of several finished runs."""
+    return pd.concat([pd.read_csv(Path(d) / "metrics.csv") for d in run_dirs], ignore_index=True)
+
+
+def run_many(configs: list[RunConfig], *, runs_root: str | Path = "runs", progress: bool = False) -> pd.DataFrame:
+    """Run (or reuse) several configs one after another and return their combined table."""
+    return read_runs([run_loop(c, runs_root=runs_root, progress=progress) for c in configs])

@@ -78,7 +78,8 @@ def train_denoiser(model, images: torch.Tensor, labels: torch.Tensor | None, *, 
     model.to(device).train()
     ddp = _wrap_ddp(model, device) if world > 1 else model
     ema = copy.deepcopy(model).eval() if settings.ema_decay else None
-    opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
+                            fused=device.type in ("cpu", "cuda"))
     warm = max(1, settings.warmup_steps)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm))
     alphas = scheduler.alphas_cumprod.to(device)

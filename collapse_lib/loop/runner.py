@@ -203,3 +203,28 @@ def read_runs(run_dirs) -> pd.DataFrame:
 def run_many(configs: list[RunConfig], *, runs_root: str | Path = "runs", progress: bool = False) -> pd.DataFrame:
     """Run (or reuse) several configs one after another and return their combined table."""
     return read_runs([run_loop(c, runs_root=runs_root, progress=progress) for c in configs])
+
+
+def load_run_config(run_dir: Path) -> RunConfig:
+    """The RunConfig stored in a run folder."""
+    from .config import from_dict
+
+    return from_dict(json.loads((Path(run_dir) / "config.json").read_text())["config"])
+
+
+def load_iteration(run_dir: Path, n: int) -> tuple[Pool, Pool]:
+    """(D_n, G_n) of a finished iteration, images in [-1, 1], rebuilt from the stored provenance."""
+    run_dir = Path(run_dir)
+    cfg = load_run_config(run_dir)
+    data = load_dataset(cfg.dataset, root=cfg.data_root, image_size=cfg.image_size)
+    ids = np.load(store.iteration_dir(run_dir, n) / "train_set.npz")
+    images = np.empty((len(ids["source"]), *data.images.shape[1:]), np.float32)
+    for s in np.unique(ids["source"]):
+        rows = ids["source"] == s
+        if s == 0:
+            pos = np.searchsorted(data.ids, ids["index"][rows])
+            images[rows] = data.to_float(pos)
+        else:
+            images[rows] = _load_generation(run_dir, int(s)).images[ids["index"][rows]]
+    d_n = Pool(images, ids["labels"], ids["source"], ids["index"])
+    return d_n, _load_generation(run_dir, n)

@@ -1,0 +1,15 @@
+# Two commands do everything on a fresh machine: `make book` and `make test` (see README.md).
+# The work happens in scripts/dev.sh, which also runs without make: `bash scripts/dev.sh test`.
+PROFILE ?= cpu
+
+.PHONY: env test book bench lock
+env:
+	@bash scripts/dev.sh env
+test:
+	@bash scripts/dev.sh test
+book:
+	@bash scripts/dev.sh book $(PROFILE)
+bench:
+	@bash scripts/dev.sh bench
+lock:
+	@bash scripts/dev.sh lock

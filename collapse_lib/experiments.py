@@ -1,0 +1,80 @@
+"""The paper's experiments as lists of run configs (what the notebooks ask for), run through the cache.
+
+Each builder takes a ``base`` dict of RunConfig values shared by a profile (dataset, denoiser, training)
+and returns configs; ``run_experiment`` runs or reuses them and returns one tidy table whose
+``experiment`` column is ``sizes``, ``selection``, ``cfg`` or ``ablation``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .loop.config import RunConfig, from_dict
+from .loop.runner import run_many
+from .paths import project_root
+
+
+def default_runs_root() -> Path:
+    """Where run folders live: $COLLAPSE_RUNS if set (tests point it at a temp folder), else <project>/runs."""
+    return Path(os.environ.get("COLLAPSE_RUNS") or project_root() / "runs")
+
+
+def _cfg(base: dict, **changes) -> RunConfig:
+    return from_dict({**base, **changes})
+
+
+def sizes_configs(base: dict, *, sizes, iterations: int, seeds=(0,)) -> list[RunConfig]:
+    """Findings I-III: replace paradigm, no selection, one run per training-set size and seed."""
+    return [_cfg(base, name=f"sizes-n{n}", n_train=n, iterations=iterations, paradigm="replace",
+                 selector="random", pool_factor=1.0, seed=s) for n in sizes for s in seeds]
+
+
+def selection_configs(base: dict, *, n_train: int, iterations: int, seeds=(0,),
+                      paradigms=("replace", "accumulate-subsample"), selectors=("random", "greedy", "threshold"),
+                      pool_factor: float = 2.0, alpha: float = 0.9) -> list[RunConfig]:
+    """Sec. 5 / App. F: vanilla vs greedy vs threshold under replace (pool 2N) and accumulate-subsample.
+
+    Vanilla replace generates exactly N (the paper's baseline); the selectors generate pool_factor * N.
+    Under accumulate-subsample every model generates N and the pool is all real and generated images.
+    """
+    out = []
+    for p in paradigms:
+        for sel in selectors:
+            pf = pool_factor if (p == "replace" and sel != "random") else 1.0
+            out += [_cfg(base, name=f"sel-{p}-{sel}", n_train=n_train, iterations=iterations, paradigm=p,
+                         selector=sel, pool_factor=pf, alpha=alpha, seed=s) for s in seeds]
+    return out
+
+
+def cfg_configs(base: dict, *, n_train: int, iterations: int, guidance: float, seeds=(0,),
+                selectors=("random", "greedy"), pool_factor: float = 2.0) -> list[RunConfig]:
+    """Fig. 4: class-conditional denoiser with classifier-free guidance, replace, with and without selection."""
+    return [_cfg(base, name=f"cfg-{sel}", n_train=n_train, iterations=iterations, paradigm="replace",
+                 selector=sel, pool_factor=pool_factor if sel != "random" else 1.0, conditional=True,
+                 guidance=guidance, seed=s) for sel in selectors for s in seeds]
+
+
+def ablation_configs(base: dict, *, n_train: int, iterations: int, seeds=(0,), alphas=(0.5, 0.7, 0.9)) -> list[RunConfig]:
+    """App. G: train on all 2N vs select N of 2N (replace); threshold filter at several decay rates
+    (accumulate-subsample). Runs equal to a Sec. 5 run share its name and so its run folder."""
+    out = []
+    for s in seeds:
+        common = dict(n_train=n_train, iterations=iterations, seed=s, paradigm="replace")
+        out.append(_cfg(base, name="sel-replace-random", selector="random", pool_factor=1.0, **common))
+        out.append(_cfg(base, name="abl-replace-all", selector="all", pool_factor=2.0, **common))
+        out.append(_cfg(base, name="sel-replace-greedy", selector="greedy", pool_factor=2.0, **common))
+        acc = {**common, "paradigm": "accumulate-subsample"}
+        out.append(_cfg(base, name="sel-accumulate-subsample-random", selector="random", **acc))
+        for a in alphas:
+            out.append(_cfg(base, name="sel-accumulate-subsample-threshold", selector="threshold", alpha=a, **acc))
+    return out
+
+
+def run_experiment(experiment: str, configs: list[RunConfig], *, runs_root=None, progress: bool = False) -> pd.DataFrame:
+    """Run or reuse every config; return their rows tagged with ``experiment``."""
+    table = run_many(configs, runs_root=runs_root or default_runs_root(), progress=progress)
+    table.insert(0, "experiment", experiment)
+    return table

@@ -1,0 +1,21 @@
+"""Where the project's folders are, wherever a notebook or script runs from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def project_root(start: str | Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` (default: the working directory) that holds ``_toc.yml``."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "_toc.yml").is_file():
+            return folder
+    return here
+
+
+def results_dir(profile: str) -> Path:
+    """results/<profile>/ under the project root (created)."""
+    path = project_root() / "results" / profile
+    path.mkdir(parents=True, exist_ok=True)
+    return path

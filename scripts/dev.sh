@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The project's single entry point (the Makefile calls it; use it directly where make is missing).
+#   bash scripts/dev.sh env            create .venv from requirements.lock (skipped when up to date)
+#   bash scripts/dev.sh test           lint + unit tests + nbval notebook regression
+#   bash scripts/dev.sh book [PROFILE] execute the notebooks with papermill and build the HTML book
+#   bash scripts/dev.sh bench          speed benchmarks (ratios against references timed in the same run)
+#   bash scripts/dev.sh lock           re-pin requirements.lock from requirements.in
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+VENV=.venv
+STAMP=$VENV/.installed
+
+die() { echo "error: $*" >&2; exit 1; }
+
+check_python() {
+  command -v "$PY" >/dev/null || die "no '$PY' on PATH: install Python 3.11 or newer (or set PYTHON=/path/to/python3.11)"
+  "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || die "$("$PY" -V 2>&1) is too old: this project needs Python >= 3.11 (set PYTHON=/path/to/python3.11)"
+}
+
+check_torch_build() {
+  "$VENV/bin/python" - <<'PY'
+import sys, torch
+if torch.version.cuda and not torch.cuda.is_available():
+    print(f"warning: torch {torch.__version__} is a CUDA build but this machine has no usable GPU; it works "
+          "on the CPU but costs several GB. For a CPU-only machine reinstall the CPU build: "
+          ".venv/bin/pip install --force-reinstall torch==2.13.0 from PyTorch's CPU wheel index "
+          "(see the install selector on the PyTorch site).", file=sys.stderr)
+PY
+}
+
+env_up_to_date() {
+  [ -f "$STAMP" ] && [ "$STAMP" -nt requirements.lock ] && [ "$STAMP" -nt pyproject.toml ] && [ -x "$VENV/bin/python" ]
+}
+
+cmd_env() {
+  if env_up_to_date; then return 0; fi
+  check_python
+  [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+  # torch is pinned in the lock file, so pip never pulls a CUDA build in as a dependency
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements.lock
+  "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+  check_torch_build
+  touch "$STAMP"
+}
+
+cmd_test() {
+  cmd_env
+  "$VENV/bin/ruff" check collapse_lib tests scripts benchmarks notebooks
+  "$VENV/bin/python" -m pytest tests "$@"
+}
+
+cmd_book() {
+  cmd_env
+  "$VENV/bin/python" scripts/build_book.py --profile "${1:-cpu}"
+}
+
+cmd_bench() {
+  cmd_env
+  "$VENV/bin/python" benchmarks/run.py "$@"
+}
+
+cmd_lock() {
+  check_python
+  tmp=$(mktemp -d)
+  "$PY" -m venv "$tmp/venv"
+  "$tmp/venv/bin/pip" install -q -r requirements.in
+  { echo "# Full pinned environment (CPU, Python 3.11). Generated from requirements.in by 'make lock'.";
+    "$tmp/venv/bin/pip" freeze | sed 's/^torch==\(.*\)+cpu$/torch==\1/'; } > requirements.lock
+  rm -rf "$tmp"
+}
+
+case "${1:-}" in
+  env) cmd_env ;;
+  test) shift; cmd_test "$@" ;;
+  book) shift; cmd_book "$@" ;;
+  bench) shift; cmd_bench "$@" ;;
+  lock) cmd_lock ;;
+  *) die "usage: bash scripts/dev.sh env|test|book [PROFILE]|bench|lock" ;;
+esac

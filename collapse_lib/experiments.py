@@ -34,18 +34,19 @@ def sizes_configs(base: dict, *, sizes, iterations: int, seeds=(0,)) -> list[Run
 
 def selection_configs(base: dict, *, n_train: int, iterations: int, seeds=(0,),
                       paradigms=("replace", "accumulate-subsample"), selectors=("random", "greedy", "threshold"),
-                      pool_factor: float = 2.0, alpha: float = 0.9) -> list[RunConfig]:
+                      pool_factor: float = 2.0, alpha: float = 0.9, seeds_by_selector: dict | None = None) -> list[RunConfig]:
     """Sec. 5 / App. F: vanilla vs greedy vs threshold under replace (pool 2N) and accumulate-subsample.
 
     Vanilla replace generates exactly N (the paper's baseline); the selectors generate pool_factor * N.
     Under accumulate-subsample every model generates N and the pool is all real and generated images.
+    ``seeds_by_selector`` gives some selectors their own seeds (e.g. fewer for a costly comparison).
     """
     out = []
     for p in paradigms:
         for sel in selectors:
             pf = pool_factor if (p == "replace" and sel != "random") else 1.0
             out += [_cfg(base, name=f"sel-{p}-{sel}", n_train=n_train, iterations=iterations, paradigm=p,
-                         selector=sel, pool_factor=pf, alpha=alpha, seed=s) for s in seeds]
+                         selector=sel, pool_factor=pf, alpha=alpha, seed=s) for s in (seeds_by_selector or {}).get(sel, seeds)]
     return out
 
 

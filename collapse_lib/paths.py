@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -15,7 +16,7 @@ def project_root(start: str | Path | None = None) -> Path:
 
 
 def results_dir(profile: str) -> Path:
-    """results/<profile>/ under the project root (created)."""
-    path = project_root() / "results" / profile
+    """results/<profile>/ under the project root, or under $COLLAPSE_RESULTS when set (tests); created."""
+    path = Path(os.environ.get("COLLAPSE_RESULTS") or project_root() / "results") / profile
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -130,3 +130,15 @@ def nearest_training_pairs(run_dir, iteration: int, *, k: int = 8, featurize=Non
     fig = image_pairs(g_n.images[take], d_n.images[idx[:, 0]],
                       suptitle=f"iteration {iteration}: mean distance to nearest training image {dist.mean():.2f}")
     return fig
+
+
+def relative_trends(trend: pd.DataFrame, *, labels: dict[str, str]):
+    """Several per-iteration quantities, each divided by its first value (Fig. 7's MNND vs covariance trace)."""
+    fig, ax = plt.subplots(figsize=(4.8, 3.4))
+    for col, label in labels.items():
+        ax.plot(trend.index, trend[col] / trend[col].iloc[0], marker="o", label=label)
+    ax.set_xlabel("iteration n")
+    ax.set_ylabel("relative to iteration 1")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    return fig

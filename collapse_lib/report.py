@@ -51,7 +51,7 @@ def update_metrics_table(profile: str, table: pd.DataFrame) -> Path:
 
 def read_results(profile: str, root: Path | None = None) -> dict[str, dict]:
     """Every notebook's results JSON of a profile, by notebook name."""
-    folder = (root or results_dir(profile).parent) / profile
+    folder = Path(root) / profile if root else results_dir(profile)
     return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
 
 
@@ -62,3 +62,18 @@ def source_shares(run_dir: Path, iterations: int) -> pd.DataFrame:
         m = json.loads((Path(run_dir) / f"iter_{n:02d}" / "metrics.json").read_text())
         rows += [{"iteration": n, "source": int(s), "share": v} for s, v in m["source_share"].items()]
     return pd.DataFrame(rows)
+
+
+def _round(obj, digits: int = 3):
+    if isinstance(obj, dict):
+        return {k: _round(v, digits) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_round(v, digits) for v in obj]
+    if isinstance(obj, float):
+        return float(f"{obj:.{digits}g}")
+    return obj
+
+
+def describe(result: dict, digits: int = 3) -> str:
+    """A finding's numbers as indented JSON, rounded to ``digits`` significant digits."""
+    return json.dumps(_round(_clean(result), digits), indent=1, sort_keys=True)

@@ -1,0 +1,61 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Finding II: the entropy of the training set shrinks
+#
+# **Claim (paper, Fig. 2a and Finding II).** The training-set size is fixed in the replace loop, so size
+# cannot explain the loss of generalization. What changes is the spread of the data: the
+# Kozachenko-Leonenko estimate of the differential entropy of $\mathcal D_n$ (Sec. 3, with $k=1$)
+# falls steadily over iterations, because generated samples bunch into tight local clusters.
+#
+# We reuse the runs of Finding I (the run cache computes them once) and check, for every size: the entropy
+# of the last training set is below that of the first generated one, $H(\mathcal D_{last}) < H(\mathcal D_2)$,
+# and the rank correlation between iteration and entropy over $n \ge 2$ is at most -0.6.
+#
+# Two effects at small scale deserve a word. The first generated set can have a *higher* entropy than
+# the real one: samples leave the real data's pixel grid (digits take 17 grey levels), which spreads them.
+# And across sizes at a fixed iteration the estimator is biased by sample size, so compare sizes by their
+# trends, not their levels.
+
+# %% tags=["parameters"]
+profile = "smoke"
+sizes = [64, 128]
+iterations = 3
+seeds = [0]
+base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
+    "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
+    "lr": 0.002, "warmup_steps": 20, "sampler": "ddim", "sample_steps": 20, "threads": 2,
+    "fd_feature": "pixel", "save_models": False,
+}
+base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
+
+# %%
+base = {**base, **base_changes}
+from collapse_lib import experiments, findings, plots, report
+
+table = experiments.run_experiment("sizes", experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds))
+report.update_metrics_table(profile, table)
+table.groupby(["n_train", "iteration"])[["entropy", "gen_entropy"]].mean().round(2)
+
+# %% [markdown]
+# ## Entropy of $\mathcal D_n$ over iterations
+# Iteration 1 is the real subset; from iteration 2 on the training set is the previous model's output.
+
+# %%
+fig = plots.metric_over_iterations(table, "entropy", hue="n_train", ylabel="KL entropy of D_n (nats)")
+
+# %%
+# NBVAL_CHECK_OUTPUT
+result = findings.finding_2(table)
+report.write_results(profile, "02_entropy_decline", result)
+print(report.describe(result))

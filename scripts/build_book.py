@@ -1,0 +1,98 @@
+"""Execute every notebook of the book with papermill at one profile, write the summary, build the HTML.
+
+    python scripts/build_book.py --profile cpu            # pages into book/ (committed), HTML in _build/html
+    python scripts/build_book.py --profile smoke          # pages staged in _build/stage-smoke/, HTML there
+    python scripts/build_book.py --execute-only tests/nbval   # smoke-default notebooks for nbval (no params)
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import jupytext
+import papermill
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILES = ("smoke", "cpu", "paper")
+
+
+def toc_notebooks() -> list[str]:
+    """Notebook names listed in _toc.yml (pages whose source is notebooks/<name>.py)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    names = [Path(ch["file"]).name for ch in toc["chapters"]]
+    return [n for n in names if (ROOT / "notebooks" / f"{n}.py").is_file()]
+
+
+def profile_parameters(profile: str, name: str) -> dict:
+    """params/<profile>/common.yaml merged with params/<profile>/<name>.yaml (the latter wins)."""
+    params = {}
+    for path in (ROOT / "params" / profile / "common.yaml", ROOT / "params" / profile / f"{name}.yaml"):
+        if path.is_file():
+            params.update(yaml.safe_load(path.read_text()) or {})
+    if profile != "smoke" and not params:
+        raise SystemExit(f"no parameters for {name} in params/{profile}/")
+    return {**params, "profile": profile}
+
+
+def execute(name: str, out_dir: Path, parameters: dict | None) -> float:
+    """Convert notebooks/<name>.py to a notebook and run it with papermill into out_dir/<name>.ipynb."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / f"{name}.ipynb"
+        jupytext.write(jupytext.read(ROOT / "notebooks" / f"{name}.py"), src)
+        t0 = time.perf_counter()
+        papermill.execute_notebook(str(src), str(out_dir / f"{name}.ipynb"), parameters=parameters or {},
+                                   cwd=str(ROOT), kernel_name="python3", progress_bar=False)
+    return time.perf_counter() - t0
+
+
+def stage(profile: str) -> Path:
+    """Folder the book is built from: the project itself for cpu, a copy under _build/ otherwise."""
+    if profile == "cpu":
+        return ROOT
+    folder = ROOT / "_build" / f"stage-{profile}"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "book").mkdir(parents=True)
+    for f in ("_config.yml", "_toc.yml"):
+        shutil.copy(ROOT / f, folder / f)
+    for md in (ROOT / "book").glob("*.md"):
+        shutil.copy(md, folder / "book" / md.name)
+    return folder
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--profile", choices=PROFILES, default="cpu")
+    ap.add_argument("--execute-only", metavar="DIR", help="only execute the notebooks at their defaults into DIR")
+    ap.add_argument("--only", nargs="*", help="execute just these notebooks (others keep their pages)")
+    args = ap.parse_args()
+    names = toc_notebooks()
+    if args.execute_only:
+        for name in args.only or names:
+            print(f"{name}: {execute(name, Path(args.execute_only), None):.0f} s", flush=True)
+        return 0
+    folder = stage(args.profile)
+    total = time.perf_counter()
+    for name in names:
+        if args.only and name not in args.only and (folder / "book" / f"{name}.ipynb").is_file():
+            continue
+        params = profile_parameters(args.profile, name)
+        print(f"{name}: {execute(name, folder / 'book', params):.0f} s", flush=True)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "summary.py"), "--profile", args.profile,
+                    "--out", str(folder / "book" / "summary.md")], check=True)
+    print(f"notebooks executed in {time.perf_counter() - total:.0f} s", flush=True)
+    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(folder), "-W", "--keep-going", "-q"]
+    result = subprocess.run(cmd)
+    print(f"book: {folder / '_build' / 'html' / 'index.html'}")
+    return result.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

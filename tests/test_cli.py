@@ -1,0 +1,64 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from collapse_lib import cli
+from collapse_lib.metrics import generalization_score, kl_entropy
+
+from . import reference as ref
+
+
+def test_select_greedy_end_to_end(tmp_path, clustered, capsys):
+    np.save(tmp_path / "pool.npy", clustered)
+    out = tmp_path / "idx.npy"
+    assert cli.main(["select", str(tmp_path / "pool.npy"), "--size", "30", "--method", "greedy", "--start", "3",
+                     "--out", str(out)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    idx = np.load(out)
+    np.testing.assert_array_equal(idx, ref.greedy(clustered, 30, 3))
+    assert report["selection"]["entropy"] == pytest.approx(kl_entropy(clustered[idx]))
+    assert report["selection"]["entropy"] > report["pool"]["entropy"] - 1e-9 or report["selection"]["mnnd"] > 0
+    assert report["seconds"] >= 0
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".pt"])
+def test_select_threshold_and_random_read_npz_and_pt(tmp_path, clustered, suffix, capsys):
+    path = tmp_path / f"pool{suffix}"
+    if suffix == ".npz":
+        np.savez(path, features=clustered)
+    else:
+        torch.save({"features": torch.from_numpy(clustered)}, path)
+    cli.main(["select", str(path), "--size", "50", "--method", "threshold", "--tau", "5", "--alpha", "0.8",
+              "--start", "0", "--out", str(tmp_path / "t.npy")])
+    np.testing.assert_array_equal(np.load(tmp_path / "t.npy"), ref.threshold_decay(clustered, 50, 5.0, 0.8, 0))
+    cli.main(["select", str(path), "--size", "50", "--method", "random", "--seed", "1", "--out", str(tmp_path / "r.npy")])
+    assert len(set(np.load(tmp_path / "r.npy").tolist())) == 50
+
+
+def test_score_prints_json(tmp_path, rng, capsys):
+    gen, train = rng.normal(size=(40, 5)), rng.normal(size=(60, 5))
+    np.save(tmp_path / "g.npy", gen)
+    np.save(tmp_path / "t.npy", train)
+    cli.main(["score", str(tmp_path / "g.npy"), "--train", str(tmp_path / "t.npy")])
+    out = json.loads(capsys.readouterr().out)
+    assert out["gs"] == pytest.approx(generalization_score(gen, train))
+    assert set(out) >= {"gs", "entropy", "mnnd", "cov_trace"}
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["select", "missing.npy", "--size", "3", "--out", "x.npy"], "no such file"),
+        (["select", "POOL", "--size", "3", "--method", "threshold", "--out", "x.npy"], "--tau and --alpha"),
+        (["select", "POOL", "--size", "999", "--out", "OUT"], "exceeds"),
+        (["select", "POOL", "--size", "3", "--out", "x.txt"], ".npy"),
+    ],
+)
+def test_cli_errors_are_clear(tmp_path, clustered, argv, match):
+    np.save(tmp_path / "pool.npy", clustered)
+    argv = [a.replace("POOL", str(tmp_path / "pool.npy")).replace("OUT", str(tmp_path / "o.npy")) for a in argv]
+    with pytest.raises(SystemExit, match=match):
+        cli.main(argv)
+    assert not (tmp_path / "o.npy").exists()

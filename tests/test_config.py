@@ -1,0 +1,57 @@
+import time
+
+import pytest
+
+from collapse_lib.loop.config import ConfigError, RunConfig, from_dict, load_config
+
+
+def test_smoke_params_file_is_valid():
+    cfg = load_config("params/smoke/run.yaml")
+    assert cfg.dataset == "digits" and cfg.iterations == 2
+
+
+def test_every_problem_is_listed_at_once_and_fast():
+    t0 = time.perf_counter()
+    with pytest.raises(ConfigError) as err:
+        from_dict({"n_train": 5000, "paradigm": "recycle", "selector": "best", "alpha": 1.5, "tau": -1,
+                   "dataset": "digits", "colour": "blue"})
+    assert time.perf_counter() - t0 < 1.0
+    msg = str(err.value)
+    for needle in ["colour: unknown key", "paradigm", "selector", "alpha", "tau", "n_train: 5000 exceeds"]:
+        assert needle in msg, needle
+
+
+def test_wrong_types_are_reported():
+    with pytest.raises(ConfigError, match="n_train: expected int"):
+        from_dict({"n_train": "many"})
+    with pytest.raises(ConfigError, match="conditional: expected bool"):
+        from_dict({"conditional": 1})
+
+
+@pytest.mark.parametrize(
+    "values, match",
+    [
+        ({"paradigm": "replace", "generate": 10, "n_train": 20}, "replace needs at least"),
+        ({"paradigm": "accumulate", "selector": "greedy"}, "accumulate-subsample"),
+        ({"dataset": "cifar10"}, "data_root"),
+        ({"conditional": True, "selector": "greedy", "n_train": 55}, "multiple of 10"),
+        ({"train_steps": None}, "train_steps or epochs"),
+        ({"pool_factor": 0.5}, "pool_factor"),
+    ],
+)
+def test_impossible_sizes_and_combinations(values, match):
+    with pytest.raises(ConfigError, match=match):
+        from_dict(values)
+
+
+def test_overrides_and_hash(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("n_train: 64\niterations: 3\n")
+    cfg = load_config(path, overrides=["selector=greedy", "pool_factor=2"])
+    assert cfg.selector == "greedy" and cfg.pool_factor == 2 and cfg.samples_per_iteration == 128
+    assert cfg.config_hash() == load_config(path, overrides=["selector=greedy", "pool_factor=2"]).config_hash()
+    assert cfg.config_hash() != RunConfig().config_hash()
+    with pytest.raises(ConfigError, match="KEY=VALUE"):
+        load_config(path, overrides=["selector"])
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.yaml")

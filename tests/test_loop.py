@@ -1,0 +1,132 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from collapse_lib.loop.config import from_dict
+from collapse_lib.loop.runner import load_iteration, run_loop
+
+TINY = {"dataset": "digits", "n_train": 40, "iterations": 2, "model": "mlp", "width": 32, "blocks": 1,
+        "train_steps": 30, "batch_size": 32, "lr": 0.002, "warmup_steps": 5, "sampler": "ddim", "sample_steps": 5,
+        "threads": 1, "fd_feature": "pixel"}
+
+CASES = [("replace", "random", 1.0), ("replace", "greedy", 2.0), ("replace", "threshold", 2.0), ("replace", "all", 2.0),
+         ("accumulate", "random", 1.0), ("accumulate-subsample", "random", 1.0),
+         ("accumulate-subsample", "greedy", 1.0), ("accumulate-subsample", "threshold", 1.0)]
+
+
+@pytest.mark.parametrize("paradigm, selector, pool_factor", CASES)
+def test_paradigm_selector_end_to_end(tmp_path, paradigm, selector, pool_factor):
+    cfg = from_dict({**TINY, "paradigm": paradigm, "selector": selector, "pool_factor": pool_factor})
+    run = run_loop(cfg, runs_root=tmp_path, progress=False)
+    assert run.name == f"run-{cfg.config_hash()}"
+    n, m = cfg.n_train, cfg.samples_per_iteration
+    for it in (1, 2):
+        metrics = json.loads((run / f"iter_{it:02d}" / "metrics.json").read_text())
+        assert {"gs", "entropy", "mnnd", "cov_trace", "real_share", "fd"} <= set(metrics)
+        assert np.isfinite([metrics[k] for k in ("gs", "entropy", "mnnd", "cov_trace", "fd")]).all()
+        ids = np.load(run / f"iter_{it:02d}" / "train_set.npz")
+        pairs = set(zip(ids["source"].tolist(), ids["index"].tolist(), strict=True))
+        assert len(pairs) == len(ids["source"]), "an item entered D_n twice"
+        assert metrics["real_share"] == pytest.approx(np.mean(ids["source"] == 0))
+        assert np.load(run / f"iter_{it:02d}" / "samples.npz")["images"].shape == (m, 1, 8, 8)
+    d1 = np.load(run / "iter_01" / "train_set.npz")
+    d2 = np.load(run / "iter_02" / "train_set.npz")
+    assert (d1["source"] == 0).all() and len(d1["source"]) == n
+    expected_size = {"accumulate": n + m}.get(paradigm, m if selector == "all" else n)
+    assert len(d2["source"]) == expected_size
+    if paradigm == "replace":
+        assert (d2["source"] == 1).all() and d2["index"].max() < m
+    elif paradigm == "accumulate":
+        assert np.mean(d2["source"] == 0) == pytest.approx(n / (n + m))
+    else:
+        assert set(d2["source"].tolist()) <= {0, 1}
+    table = pd.read_csv(run / "metrics.csv")
+    assert list(table.iteration) == [1, 2] and (table.paradigm == paradigm).all()
+    assert len((run / "stats.jsonl").read_text().splitlines()) == 2
+
+
+def test_selection_raises_entropy_of_the_training_set(tmp_path):
+    base = {**TINY, "paradigm": "replace", "pool_factor": 2.0}
+    vanilla = run_loop(from_dict({**base, "selector": "random"}), runs_root=tmp_path, progress=False)
+    greedy = run_loop(from_dict({**base, "selector": "greedy"}), runs_root=tmp_path, progress=False)
+    h = lambda run: json.loads((run / "iter_02" / "metrics.json").read_text())["entropy"]
+    assert h(greedy) > h(vanilla)
+
+
+def test_rerun_reuses_finished_iterations(tmp_path):
+    cfg = from_dict(TINY)
+    run = run_loop(cfg, runs_root=tmp_path, progress=False)
+    stamp = (run / "iter_02" / "metrics.json").stat().st_mtime_ns
+    t0 = time.perf_counter()
+    assert run_loop(cfg, runs_root=tmp_path, progress=False) == run
+    assert time.perf_counter() - t0 < 1.0
+    assert (run / "iter_02" / "metrics.json").stat().st_mtime_ns == stamp
+
+
+def test_folder_of_another_config_is_refused(tmp_path):
+    run_loop(from_dict(TINY), out=tmp_path / "r", progress=False)
+    with pytest.raises(FileExistsError, match="different configuration"):
+        run_loop(from_dict({**TINY, "seed": 1}), out=tmp_path / "r", progress=False)
+
+
+def test_saved_model_loads_as_a_diffusers_pipeline(tmp_path):
+    import collapse_lib.models  # noqa: F401  (registers MLPDenoiser for diffusers' loader)
+    from diffusers import DDPMPipeline
+
+    run = run_loop(from_dict({**TINY, "iterations": 1}), runs_root=tmp_path, progress=False)
+    pipe = DDPMPipeline.from_pretrained(run / "iter_01" / "model")
+    assert type(pipe.unet).__name__ == "MLPDenoiser"
+    assert (run / "iter_01" / "model" / "unet" / "diffusion_pytorch_model.safetensors").is_file()
+
+
+def test_load_iteration_rebuilds_training_images(tmp_path):
+    cfg = from_dict({**TINY, "paradigm": "accumulate-subsample", "selector": "greedy"})
+    run = run_loop(cfg, runs_root=tmp_path, progress=False)
+    d2, g2 = load_iteration(run, 2)
+    _, g1 = load_iteration(run, 1)
+    from_gen = d2.source == 1
+    np.testing.assert_array_equal(d2.images[from_gen], g1.images[d2.index[from_gen]])
+    assert len(g2) == cfg.samples_per_iteration
+
+
+def test_class_conditional_cfg_run(tmp_path):
+    cfg = from_dict({**TINY, "n_train": 50, "conditional": True, "guidance": 2.0, "selector": "greedy",
+                     "pool_factor": 2.0})
+    run = run_loop(cfg, runs_root=tmp_path, progress=False)
+    metrics = json.loads((run / "iter_02" / "metrics.json").read_text())
+    assert metrics["within_class_nnd"] > 0
+    d2 = np.load(run / "iter_02" / "train_set.npz")
+    assert (np.bincount(d2["labels"], minlength=10) == 5).all(), "greedy picks N/10 per class"
+
+
+def test_killed_run_resumes_to_the_same_numbers(tmp_path):
+    cfg = {**TINY, "iterations": 3, "train_steps": 1500, "save_models": False}
+    path = tmp_path / "cfg.yaml"
+    import yaml
+
+    path.write_text(yaml.safe_dump(cfg))
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "collapse_lib.cli", "run", "--config", str(path),
+                             "--out", str(killed), "--quiet"], env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.time() + 120
+    while not (killed / "iter_01" / "metrics.json").exists():
+        assert proc.poll() is None and time.time() < deadline, "run ended or stalled before iteration 1 finished"
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (killed / "iter_03" / "metrics.json").exists(), "the run finished before it could be killed"
+    run_loop(from_dict(cfg), out=killed, progress=False)
+    clean = run_loop(from_dict(cfg), out=tmp_path / "clean", progress=False)
+    a = pd.read_csv(killed / "metrics.csv").drop(columns=["run", "train_seconds", "sample_seconds"])
+    b = pd.read_csv(clean / "metrics.csv").drop(columns=["run", "train_seconds", "sample_seconds"])
+    pd.testing.assert_frame_equal(a, b)
+    leftovers = [p for p in killed.rglob("*.tmp")]
+    assert not leftovers or all(p.name.startswith(".") for p in leftovers)

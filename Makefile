@@ -2,7 +2,7 @@
 # The work happens in scripts/dev.sh, which also runs without make: `bash scripts/dev.sh test`.
 PROFILE ?= cpu
 
-.PHONY: env test book bench lock
+.PHONY: env test book bench lock nbval-refresh
 env:
 	@bash scripts/dev.sh env
 test:
@@ -13,3 +13,5 @@ bench:
 	@bash scripts/dev.sh bench
 lock:
 	@bash scripts/dev.sh lock
+nbval-refresh:
+	@bash scripts/dev.sh nbval-refresh

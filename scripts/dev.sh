@@ -5,6 +5,7 @@
 #   bash scripts/dev.sh book [PROFILE] execute the notebooks with papermill and build the HTML book
 #   bash scripts/dev.sh bench          speed benchmarks (ratios against references timed in the same run)
 #   bash scripts/dev.sh lock           re-pin requirements.lock from requirements.in
+#   bash scripts/dev.sh nbval-refresh  re-execute the notebooks at smoke defaults into tests/nbval/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -61,6 +62,15 @@ cmd_bench() {
   "$VENV/bin/python" benchmarks/run.py "$@"
 }
 
+cmd_nbval_refresh() {
+  cmd_env
+  # re-execute every notebook at its smoke defaults into tests/nbval (the outputs nbval compares against)
+  tmp=$(mktemp -d)
+  COLLAPSE_RUNS="$tmp/runs" COLLAPSE_RESULTS="$tmp/results" \
+    "$VENV/bin/python" scripts/build_book.py --execute-only tests/nbval "$@"
+  rm -rf "$tmp"
+}
+
 cmd_lock() {
   check_python
   tmp=$(mktemp -d)
@@ -77,5 +87,6 @@ case "${1:-}" in
   book) shift; cmd_book "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   lock) cmd_lock ;;
-  *) die "usage: bash scripts/dev.sh env|test|book [PROFILE]|bench|lock" ;;
+  nbval-refresh) shift; cmd_nbval_refresh "$@" ;;
+  *) die "usage: bash scripts/dev.sh env|test|book [PROFILE]|bench|lock|nbval-refresh" ;;
 esac

@@ -1,10 +1,17 @@
 import os
+import tempfile
 
 import numpy as np
 import pytest
 import torch
 
-torch.set_num_threads(int(os.environ.get("COLLAPSE_TEST_THREADS", "2")))
+torch.set_num_threads(int(os.environ.get("COLLAPSE_TEST_THREADS", "1")))
+
+# Notebook runs under nbval (kernels inherit this environment) write runs and results to a scratch folder,
+# never into the checkout's runs/ or results/.
+_SCRATCH = tempfile.mkdtemp(prefix="collapse-tests-")
+os.environ.setdefault("COLLAPSE_RUNS", os.path.join(_SCRATCH, "runs"))
+os.environ.setdefault("COLLAPSE_RESULTS", os.path.join(_SCRATCH, "results"))
 
 
 @pytest.fixture

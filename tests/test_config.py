@@ -55,3 +55,20 @@ def test_overrides_and_hash(tmp_path):
         load_config(path, overrides=["selector"])
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("profile", ["cpu", "paper"])
+def test_every_profile_parameter_file_resolves_to_valid_configs(profile):
+    from pathlib import Path
+
+    import yaml
+
+    folder = Path(__file__).resolve().parents[1] / "params" / profile
+    common = yaml.safe_load((folder / "common.yaml").read_text())
+    files = sorted(folder.glob("0*.yaml"))
+    assert len(files) == 8
+    for f in files:
+        p = yaml.safe_load(f.read_text()) or {}
+        base = {**common["base"], **p.get("base_changes", {})}
+        for n in p.get("sizes", [p.get("n_train")]):
+            from_dict({**base, "n_train": n, "conditional": "cfg" in f.name})

@@ -77,8 +77,9 @@ def test_folder_of_another_config_is_refused(tmp_path):
 
 
 def test_saved_model_loads_as_a_diffusers_pipeline(tmp_path):
-    import collapse_lib.models  # noqa: F401  (registers MLPDenoiser for diffusers' loader)
     from diffusers import DDPMPipeline
+
+    import collapse_lib.models  # noqa: F401  (registers MLPDenoiser for diffusers' loader)
 
     run = run_loop(from_dict({**TINY, "iterations": 1}), runs_root=tmp_path, progress=False)
     pipe = DDPMPipeline.from_pretrained(run / "iter_01" / "model")

@@ -1,5 +1,8 @@
 """The self-consuming loop: train on D_n, sample G_n, measure, build D_{n+1}; one run folder per config.
 
+Under ``torchrun``/``accelerate launch`` every process trains the same model with DDP on its share of each
+batch and samples its share of the batches; rank 0 writes the run folder.
+
 Run folder ``runs/<name>-<hash>/``: ``config.json``, ``stats.jsonl``, ``metrics.csv`` and per iteration
 ``iter_NN/`` with ``train_set.npz`` (source and index of every training item), ``samples.npz`` (G_n and
 its labels), ``model/`` (a diffusers DDPMPipeline) and ``metrics.json`` (written last: the finished mark).
@@ -19,6 +22,7 @@ import torch
 
 from ..data import load_dataset
 from ..diffusion import TrainSettings, make_scheduler, sample_images, train_denoiser
+from ..distributed import barrier, init_from_env, is_main_process
 from ..features import make_features
 from ..metrics import covariance_trace, frechet_distance, generalization_score, kl_entropy, mnnd
 from ..models import build_denoiser
@@ -43,9 +47,10 @@ def _claim(run_dir: Path, cfg: RunConfig) -> None:
 
 
 def _device(cfg: RunConfig) -> torch.device:
-    if cfg.device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(cfg.device)
+    use_cuda = cfg.device == "cuda" or (cfg.device == "auto" and torch.cuda.is_available())
+    if use_cuda and not torch.cuda.is_available():
+        raise RuntimeError("device: cuda was asked for but torch sees no CUDA device")
+    return torch.device("cuda", torch.cuda.current_device()) if use_cuda else torch.device("cpu")
 
 
 class _Context:
@@ -166,6 +171,7 @@ def run_loop(cfg: RunConfig, *, out: Path | None = None, runs_root: str | Path =
     _claim(run_dir, cfg)
     if all(store.is_finished(run_dir, n) for n in range(1, cfg.iterations + 1)) and (run_dir / "metrics.csv").is_file():
         return run_dir
+    init_from_env()
     ctx = _Context(cfg, run_dir, _device(cfg))
     generations: dict[int, Pool] = {}
     for n in range(1, cfg.iterations + 1):
@@ -179,7 +185,9 @@ def run_loop(cfg: RunConfig, *, out: Path | None = None, runs_root: str | Path =
             d_n = next_training_set(cfg, pool, ctx.select_features, derive_seed(cfg.seed, n, "select"),
                                     ctx.data.num_classes)
         generations[n], _ = _run_iteration(ctx, d_n, n, progress)
-    write_table(run_dir, cfg)
+        barrier()
+    if is_main_process():
+        write_table(run_dir, cfg)
     return run_dir
 
 

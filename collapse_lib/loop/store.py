@@ -18,6 +18,10 @@ DONE_FILE = "metrics.json"  # an iteration is finished when its metrics.json exi
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    from ..distributed import is_main_process
+
+    if not is_main_process():  # under data parallelism every rank computes the same result; rank 0 writes it
+        return
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -1,0 +1,167 @@
+"""Speed benchmarks: each prints a ratio against a reference timed in the same run, on this machine.
+
+    python benchmarks/run.py            # all (a few minutes on 2 cores)
+    python benchmarks/run.py greedy     # one of: greedy, scaling, threshold, knn
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+THREADS = 2
+
+
+def clustered(n: int, d: int, clusters: int = 64, spread: float = 0.5, seed: int = 0) -> np.ndarray:
+    """A pool of n points in `clusters` Gaussian blobs (like DINOv2 features of generated images)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(clusters, d)).astype(np.float32) * 3
+    return centres[rng.integers(0, clusters, n)] + rng.normal(size=(n, d)).astype(np.float32) * spread
+
+
+def authors_greedy(x: np.ndarray, size: int, start: int) -> list[int]:
+    """The loop shape of the authors' released greedy selection: cdist of the pool to the new point per step."""
+    pool = torch.from_numpy(x)
+    picks, min_d = [start], torch.full((len(x),), float("inf"))
+    for _ in range(size - 1):
+        d = torch.cdist(pool, pool[picks[-1] : picks[-1] + 1]).squeeze(1)
+        min_d = torch.minimum(min_d, d)
+        min_d[picks] = -1
+        picks.append(int(torch.argmax(min_d)))
+    return picks
+
+
+def plain_threshold(x: np.ndarray, size: int, tau: float, alpha: float, start: int) -> list[int]:
+    """Algorithm 2 written as a plain loop over candidates (numpy distance per candidate)."""
+    chosen = [start]
+    in_set = np.zeros(len(x), bool)
+    in_set[start] = True
+    while len(chosen) < size:
+        added = False
+        for i in range(len(x)):
+            if in_set[i]:
+                continue
+            if np.sqrt(((x[chosen] - x[i]) ** 2).sum(1)).min() > tau:
+                chosen.append(i)
+                in_set[i] = True
+                added = True
+                if len(chosen) == size:
+                    return chosen
+        if not added:
+            tau *= alpha
+    return chosen
+
+
+def timed(fn, *args, **kwargs):
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0
+
+
+def valid_farthest_point(x: np.ndarray, picks, rel: float = 1e-4) -> bool:
+    """Each pick attains the max over unpicked points of the min-distance to earlier picks (float64 check)."""
+    x64 = x.astype(np.float64)
+    min_d = np.full(len(x), np.inf)
+    seen = np.zeros(len(x), bool)
+    for a, b in zip(picks[:-1], picks[1:], strict=True):
+        min_d = np.minimum(min_d, np.sqrt(((x64 - x64[a]) ** 2).sum(1)))
+        seen[a] = True
+        best = min_d[~seen].max()
+        if min_d[b] < best * (1 - rel):
+            return False
+    return True
+
+
+def bench_greedy() -> None:
+    from collapse_lib.selection import greedy_select
+
+    x = clustered(8192, 384)
+    ref, t_ref = timed(authors_greedy, x, 2048, 0)
+    ours, t_ours = timed(greedy_select, x, 2048, start=0)
+    plain, t_plain = timed(greedy_select, x, 2048, start=0, prune=False)
+    print(f"greedy 2048 of 8192x384 (clustered): authors' loop {t_ref:.2f} s | ours {t_ours:.2f} s "
+          f"(x{t_ref / t_ours:.1f}) | ours without pruning {t_plain:.2f} s (x{t_ref / t_plain:.1f})")
+    print(f"  valid farthest-point sequence: ours {valid_farthest_point(x, list(ours))}, "
+          f"same picks as without pruning: {np.mean(ours == plain):.3f}, as authors' loop: {np.mean(ours == ref):.3f}")
+
+
+def bench_scaling() -> None:
+    from collapse_lib.selection import greedy_select
+
+    print("greedy scaling (384-d clustered, size = n/4):   n   authors' loop   ours   ratio")
+    for n in (4096, 8192, 16384, 32768, 65536):
+        x = clustered(n, 384)
+        size = n // 4
+        _, t_ours = timed(greedy_select, x, size, start=0)
+        if n <= 16384:
+            _, t_ref = timed(authors_greedy, x, size, 0)
+            print(f"{n:>46} {t_ref:>12.2f} s {t_ours:>7.2f} s   x{t_ref / t_ours:.1f}")
+        else:
+            print(f"{n:>46} {'(skipped)':>14} {t_ours:>7.2f} s")
+
+
+def bench_threshold() -> None:
+    from collapse_lib.selection import threshold_decay_select
+
+    x = clustered(6000, 64, clusters=40)
+    tau = 8.0
+    ref, t_ref = timed(plain_threshold, x, 1500, tau, 0.9, 0)
+    ours, t_ours = timed(threshold_decay_select, x, 1500, tau=tau, alpha=0.9, start=0)
+    print(f"threshold filter 1500 of 6000x64: plain loop {t_ref:.2f} s | ours {t_ours:.3f} s (x{t_ref / t_ours:.0f}); "
+          f"same selection: {list(ours) == ref}")
+
+
+KNN_CHILD = r"""
+import json, resource, sys, time
+import numpy as np, torch
+torch.set_num_threads(2)
+import faiss; faiss.omp_set_num_threads(2)
+which = sys.argv[1]
+rng = np.random.default_rng(0)
+x = rng.normal(size=(60000, 128)).astype(np.float32)
+y = rng.normal(size=(60000, 128)).astype(np.float32)
+t0 = time.perf_counter()
+if which == "ours":
+    from collapse_lib.metrics import kl_entropy, generalization_score
+    kl_entropy(x); generalization_score(y, x)
+else:
+    from sklearn.neighbors import NearestNeighbors
+    NearestNeighbors(n_neighbors=2, n_jobs=2).fit(x).kneighbors(x)
+    NearestNeighbors(n_neighbors=1, n_jobs=2).fit(x).kneighbors(y)
+print(json.dumps({"seconds": time.perf_counter() - t0,
+                  "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}))
+"""
+
+
+def bench_knn() -> None:
+    res = {}
+    for which in ("ours", "sklearn"):
+        out = subprocess.run([sys.executable, "-c", KNN_CHILD, which], capture_output=True, text=True, check=True)
+        res[which] = json.loads(out.stdout.strip().splitlines()[-1])
+    o, s = res["ours"], res["sklearn"]
+    print(f"kl_entropy + generalization_score on 60000x128: ours {o['seconds']:.2f} s, peak {o['peak_gb']:.2f} GB | "
+          f"scikit-learn NearestNeighbors {s['seconds']:.2f} s, peak {s['peak_gb']:.2f} GB (x{s['seconds'] / o['seconds']:.1f})")
+
+
+BENCHES = {"greedy": bench_greedy, "scaling": bench_scaling, "threshold": bench_threshold, "knn": bench_knn}
+
+
+def main(argv: list[str]) -> int:
+    torch.set_num_threads(THREADS)
+    for name in argv or list(BENCHES):
+        if name not in BENCHES:
+            raise SystemExit(f"unknown benchmark {name!r}; choose from {sorted(BENCHES)}")
+        BENCHES[name]()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f"(this process peaked at {peak:.2f} GB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,55 @@
+"""Every notebook is in the book, every book notebook has nbval coverage, and that coverage is current."""
+
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NBVAL = ROOT / "tests" / "nbval"
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [Path(ch["file"]).name for ch in toc["chapters"]]
+
+
+def sources() -> list[str]:
+    return sorted(p.stem for p in (ROOT / "notebooks").glob("*.py"))
+
+
+def test_every_notebook_is_listed_in_the_toc():
+    missing = sorted(set(sources()) - set(toc_pages()))
+    assert not missing, f"notebooks missing from _toc.yml: {missing}"
+
+
+def test_every_toc_notebook_has_nbval_coverage():
+    notebook_pages = [p for p in toc_pages() if (ROOT / "notebooks" / f"{p}.py").is_file()]
+    assert notebook_pages, "the toc lists no notebooks"
+    uncovered = [p for p in notebook_pages if not (NBVAL / f"{p}.ipynb").is_file()]
+    assert not uncovered, f"no nbval notebook in tests/nbval/ for: {uncovered} (run: bash scripts/dev.sh nbval-refresh)"
+
+
+def test_every_toc_page_exists():
+    for page in toc_pages():
+        assert any((ROOT / "book" / f"{page}{ext}").is_file() for ext in (".md", ".ipynb")) or \
+            (ROOT / "notebooks" / f"{page}.py").is_file(), page
+
+
+@pytest.mark.parametrize("name", sources())
+def test_nbval_notebook_runs_the_current_source(name):
+    code = lambda nb: [c.source.strip() for c in nb.cells if c.cell_type == "code"]
+    current = code(jupytext.read(ROOT / "notebooks" / f"{name}.py"))
+    stored = code(nbformat.read(NBVAL / f"{name}.ipynb", as_version=4))
+    assert stored == current, f"tests/nbval/{name}.ipynb is stale: run `bash scripts/dev.sh nbval-refresh`"
+
+
+@pytest.mark.parametrize("name", sources())
+def test_parameters_cell_and_claim(name):
+    nb = jupytext.read(ROOT / "notebooks" / f"{name}.py")
+    assert nb.cells[0].cell_type == "markdown" and "Claim" in nb.cells[0].source
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and "profile = \"smoke\"" in tagged[0].source
+    assert all("os.environ" not in c.source for c in nb.cells), "notebooks take sizes from papermill, not the environment"

@@ -33,7 +33,7 @@ n_train = 64  # N, the training-set size of every iteration
 iterations = 3
 seeds = [0]
 paradigms = ["replace", "accumulate-subsample"]
-selectors = ["random", "greedy", "threshold"]  # random = the vanilla paradigm
+selectors = ["random", "greedy", "threshold"]  # "random" is the vanilla paradigm
 pool_factor = 2.0  # replace: selectors draw N from pool_factor * N samples
 alpha = 0.9
 seeds_by_selector = {}  # e.g. {"threshold": [0]}: selectors with their own seeds  # threshold filter decay rate

@@ -64,6 +64,15 @@ for selector in selectors:
     rows = [gen.images[gen.labels == c][:8] for c in range(10)]
     plots.image_grid(rows, [f"class {c}" for c in range(10)], suptitle=f"{selector}, iteration {iterations}")
 
+# %% [markdown]
+# ## What the cpu profile shows
+# The check compares means over seeds, and `clear_of_seed_spread` says whether every greedy seed also
+# beats every vanilla seed. In the cpu run shown here (N = 500, w = 3, 2,000 training steps, four
+# iterations, three seeds) the two settings end close together: the greedy mean is above vanilla's by less
+# than the spread between seeds, so the summary marks the check as holding on the means only. CFG already
+# cuts within-class diversity at iteration 1 (compare the dashed real-data line), and over four iterations
+# both settings keep falling; the paper's much clearer separation comes at iteration 8 on MNIST with a UNet.
+
 # %%
 # NBVAL_CHECK_OUTPUT
 result = findings.fig_4(table)

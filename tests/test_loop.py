@@ -12,6 +12,8 @@ import pytest
 from collapse_lib.loop.config import from_dict
 from collapse_lib.loop.runner import load_iteration, run_loop
 
+from . import reference
+
 TINY = {"dataset": "digits", "n_train": 40, "iterations": 2, "model": "mlp", "width": 32, "blocks": 1,
         "train_steps": 30, "batch_size": 32, "lr": 0.002, "warmup_steps": 5, "sampler": "ddim", "sample_steps": 5,
         "threads": 1, "fd_feature": "pixel"}
@@ -105,6 +107,33 @@ def test_class_conditional_cfg_run(tmp_path):
     assert metrics["within_class_nnd"] > 0
     d2 = np.load(run / "iter_02" / "train_set.npz")
     assert (np.bincount(d2["labels"], minlength=10) == 5).all(), "greedy picks N/10 per class"
+    # G_n is measured on its first n_train samples (5 per class), not on the whole 2N pool
+    z = np.load(run / "iter_02" / "samples.npz")
+    x, y = z["images"][: cfg.n_train].reshape(cfg.n_train, -1), z["labels"][: cfg.n_train]
+    assert metrics["n_evaluated"] == cfg.n_train and (np.bincount(y, minlength=10) == 5).all()
+    nnd = [np.mean(reference.kth_self_distance(x[y == c], 1)) for c in range(10)]
+    assert metrics["within_class_nnd"] == pytest.approx(np.mean(nnd), rel=1e-6)
+
+
+def test_metrics_of_an_older_definition_are_remeasured_without_retraining(tmp_path):
+    cfg = from_dict({**TINY, "paradigm": "accumulate-subsample", "selector": "greedy"})
+    run = run_loop(cfg, runs_root=tmp_path, progress=False)
+    fresh = {n: json.loads((run / f"iter_{n:02d}" / "metrics.json").read_text()) for n in (1, 2)}
+    samples_stamp = (run / "iter_02" / "samples.npz").stat().st_mtime_ns
+    for n in (1, 2):  # pretend both iterations were measured under version 1 with other numbers
+        stale = {**fresh[n], "gs": -1.0, "entropy": -1.0}
+        stale.pop("metrics_version")
+        (run / f"iter_{n:02d}" / "metrics.json").write_text(json.dumps(stale))
+    run_loop(cfg, runs_root=tmp_path, progress=False)
+    assert (run / "iter_02" / "samples.npz").stat().st_mtime_ns == samples_stamp, "retrained"
+    for n in (1, 2):
+        again = json.loads((run / f"iter_{n:02d}" / "metrics.json").read_text())
+        assert again.pop("remeasured") is True
+        assert again.keys() == fresh[n].keys() and again["source_share"] == fresh[n]["source_share"]
+        for key, value in fresh[n].items():
+            if isinstance(value, float):
+                assert again[key] == pytest.approx(value, rel=1e-9), key
+    assert list(pd.read_csv(run / "metrics.csv").gs) == pytest.approx([fresh[1]["gs"], fresh[2]["gs"]])
 
 
 def test_killed_run_resumes_to_the_same_numbers(tmp_path):

@@ -24,11 +24,11 @@ from ..data import load_dataset
 from ..diffusion import TrainSettings, make_scheduler, sample_images, train_denoiser
 from ..distributed import barrier, init_from_env, is_main_process
 from ..features import make_features
-from ..metrics import covariance_trace, frechet_distance, generalization_score, kl_entropy, mnnd
 from ..models import build_denoiser
 from ..seeding import derive_seed, seed_everything
 from . import store
 from .config import RunConfig, validate
+from .measure import is_current, measure
 from .paradigms import Pool, candidate_pool, next_training_set
 
 #: config keys copied into each row of the tidy table
@@ -93,30 +93,6 @@ def _save_model(model, scheduler, folder: Path) -> None:
     DDPMPipeline(unet=model, scheduler=scheduler).save_pretrained(folder, safe_serialization=True)
 
 
-def _within_class_nnd(features: np.ndarray, labels: np.ndarray) -> float:
-    vals = [mnnd(features[labels == c]) for c in np.unique(labels) if (labels == c).sum() >= 2]
-    return float(np.mean(vals))
-
-
-def _measure(ctx: _Context, d_n: Pool, g_n: Pool, n: int) -> dict:
-    f_train, f_gen = ctx.metric_features(d_n.images), ctx.metric_features(g_n.images)
-    sources, counts = np.unique(d_n.source, return_counts=True)
-    m = {
-        "iteration": n, "gs": generalization_score(f_gen, f_train), "entropy": kl_entropy(f_train),
-        "mnnd": mnnd(f_train), "cov_trace": covariance_trace(f_train), "gen_entropy": kl_entropy(f_gen),
-        "gen_mnnd": mnnd(f_gen), "gen_cov_trace": covariance_trace(f_gen),
-        "real_share": float(np.mean(d_n.source == 0)), "n_train_set": len(d_n), "n_generated": len(g_n),
-        "source_share": {int(s): float(c / len(d_n)) for s, c in zip(sources, counts, strict=True)},
-        "fd": None, "within_class_nnd": None,
-    }
-    if ctx.fd_features is not None:
-        m["fd"] = frechet_distance(ctx.fd_features(g_n.images), ctx.real_fd)
-    if ctx.cfg.conditional:
-        m["within_class_nnd"] = _within_class_nnd(f_gen, g_n.labels)
-        m["real_within_class_nnd"] = _within_class_nnd(ctx.metric_features(ctx.real.images), ctx.real.labels)
-    return m
-
-
 def _generation_labels(cfg: RunConfig, n_samples: int, num_classes: int) -> np.ndarray:
     if not cfg.conditional:
         return np.full(n_samples, -1, np.int64)
@@ -149,11 +125,43 @@ def _run_iteration(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[Po
     if cfg.save_models:
         _save_model(model.cpu(), ctx.scheduler, it / "model")
     g_n = Pool.generated(images, gen_labels, n)
-    metrics = _measure(ctx, d_n, g_n, n)
+    metrics = measure(ctx, d_n, g_n, n)
     metrics.update(train_seconds=t1 - t0, sample_seconds=t2 - t1)
     store.atomic_write_json(it / store.DONE_FILE, metrics)
     store.append_jsonl(ctx.run_dir / "stats.jsonl", metrics)
     return g_n, metrics
+
+
+def _stored_metrics(run_dir: Path, n: int) -> dict:
+    return json.loads((store.iteration_dir(run_dir, n) / store.DONE_FILE).read_text())
+
+
+def _all_finished_and_current(run_dir: Path, iterations: int) -> bool:
+    return all(store.is_finished(run_dir, n) and is_current(_stored_metrics(run_dir, n)) for n in range(1, iterations + 1))
+
+
+def _remeasure_if_stale(ctx: _Context, n: int, generations: dict[int, Pool]) -> None:
+    """Re-measure a finished iteration whose metrics predate METRICS_VERSION, from its stored artifacts."""
+    old = _stored_metrics(ctx.run_dir, n)
+    if is_current(old):
+        return
+    d_n = _training_set(ctx.data, np.load(store.iteration_dir(ctx.run_dir, n) / "train_set.npz"), generations.__getitem__)
+    metrics = {**measure(ctx, d_n, generations[n], n), "remeasured": True}
+    metrics.update({k: old[k] for k in ("train_seconds", "sample_seconds") if k in old})
+    store.atomic_write_json(store.iteration_dir(ctx.run_dir, n) / store.DONE_FILE, metrics)
+    store.append_jsonl(ctx.run_dir / "stats.jsonl", metrics)
+
+
+def _training_set(data, ids, generation) -> Pool:
+    """D_n rebuilt from its provenance (``ids``: source, index, labels); ``generation(j)`` returns G_j."""
+    images = np.empty((len(ids["source"]), *data.images.shape[1:]), np.float32)
+    for s in np.unique(ids["source"]):
+        rows = ids["source"] == s
+        if s == 0:
+            images[rows] = data.to_float(np.searchsorted(data.ids, ids["index"][rows]))
+        else:
+            images[rows] = generation(int(s)).images[ids["index"][rows]]
+    return Pool(images, ids["labels"], ids["source"], ids["index"])
 
 
 def _load_generation(run_dir: Path, n: int) -> Pool:
@@ -169,7 +177,7 @@ def run_loop(cfg: RunConfig, *, out: Path | None = None, runs_root: str | Path =
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     _claim(run_dir, cfg)
-    if all(store.is_finished(run_dir, n) for n in range(1, cfg.iterations + 1)) and (run_dir / "metrics.csv").is_file():
+    if _all_finished_and_current(run_dir, cfg.iterations) and (run_dir / "metrics.csv").is_file():
         return run_dir
     init_from_env()
     ctx = _Context(cfg, run_dir, _device(cfg))
@@ -177,6 +185,7 @@ def run_loop(cfg: RunConfig, *, out: Path | None = None, runs_root: str | Path =
     for n in range(1, cfg.iterations + 1):
         if store.is_finished(run_dir, n):
             generations[n] = _load_generation(run_dir, n)
+            _remeasure_if_stale(ctx, n, generations)
             continue
         if n == 1:
             d_n = ctx.real
@@ -195,7 +204,7 @@ def write_table(run_dir: Path, cfg: RunConfig) -> pd.DataFrame:
     """The run's tidy table: one row per iteration, config keys first (``metrics.csv``)."""
     rows = []
     for n in range(1, cfg.iterations + 1):
-        m = json.loads((store.iteration_dir(run_dir, n) / store.DONE_FILE).read_text())
+        m = _stored_metrics(run_dir, n)
         m.pop("source_share", None)
         rows.append({**{k: getattr(cfg, k) for k in TABLE_KEYS}, "run": run_dir.name, **m})
     table = pd.DataFrame(rows)
@@ -226,13 +235,5 @@ def load_iteration(run_dir: Path, n: int) -> tuple[Pool, Pool]:
     cfg = load_run_config(run_dir)
     data = load_dataset(cfg.dataset, root=cfg.data_root, image_size=cfg.image_size)
     ids = np.load(store.iteration_dir(run_dir, n) / "train_set.npz")
-    images = np.empty((len(ids["source"]), *data.images.shape[1:]), np.float32)
-    for s in np.unique(ids["source"]):
-        rows = ids["source"] == s
-        if s == 0:
-            pos = np.searchsorted(data.ids, ids["index"][rows])
-            images[rows] = data.to_float(pos)
-        else:
-            images[rows] = _load_generation(run_dir, int(s)).images[ids["index"][rows]]
-    d_n = Pool(images, ids["labels"], ids["source"], ids["index"])
+    d_n = _training_set(data, ids, lambda j: _load_generation(run_dir, j))
     return d_n, _load_generation(run_dir, n)

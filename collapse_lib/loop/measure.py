@@ -1,0 +1,58 @@
+"""What the loop measures at each iteration, and re-measuring finished iterations from their artifacts.
+
+Metrics of D_n (the training set) use all of it. Metrics of G_n (the model's samples) use an evaluation set
+of the first ``n_train`` samples, so a run that generates a 2N pool for selection is measured on as many
+samples as one that generates N: nearest-neighbour distances, entropy estimates and Fréchet distances all
+depend on the sample count, and comparing different counts would favour the larger pool.
+
+``METRICS_VERSION`` names this definition. A finished iteration measured under an older version is
+re-measured from its stored training-set provenance and samples (no retraining) when its run is reused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..metrics import covariance_trace, frechet_distance, generalization_score, kl_entropy, mnnd
+from .paradigms import Pool
+
+METRICS_VERSION = 2  # 1: G_n metrics on every sample; 2: on the first n_train samples
+
+
+def evaluation_set(g_n: Pool, n_train: int) -> Pool:
+    """The first ``n_train`` samples of G_n (class-balanced when labels cycle through the classes)."""
+    return g_n.take(np.arange(min(n_train, len(g_n))))
+
+
+def within_class_nnd(features: np.ndarray, labels: np.ndarray) -> float:
+    """Mean over classes of the MNND inside each class (Fig. 4's within-class diversity)."""
+    vals = [mnnd(features[labels == c]) for c in np.unique(labels) if (labels == c).sum() >= 2]
+    return float(np.mean(vals))
+
+
+def measure(ctx, d_n: Pool, g_n: Pool, n: int) -> dict:
+    """Every per-iteration number of the run (``ctx``: the runner's context of features and real data)."""
+    g_eval = evaluation_set(g_n, ctx.cfg.n_train)
+    f_train, f_gen = ctx.metric_features(d_n.images), ctx.metric_features(g_eval.images)
+    sources, counts = np.unique(d_n.source, return_counts=True)
+    m = {
+        "iteration": n, "metrics_version": METRICS_VERSION,
+        "gs": generalization_score(f_gen, f_train), "entropy": kl_entropy(f_train),
+        "mnnd": mnnd(f_train), "cov_trace": covariance_trace(f_train), "gen_entropy": kl_entropy(f_gen),
+        "gen_mnnd": mnnd(f_gen), "gen_cov_trace": covariance_trace(f_gen),
+        "real_share": float(np.mean(d_n.source == 0)), "n_train_set": len(d_n), "n_generated": len(g_n),
+        "n_evaluated": len(g_eval),
+        "source_share": {int(s): float(c / len(d_n)) for s, c in zip(sources, counts, strict=True)},
+        "fd": None, "within_class_nnd": None,
+    }
+    if ctx.fd_features is not None:
+        m["fd"] = frechet_distance(ctx.fd_features(g_eval.images), ctx.real_fd)
+    if ctx.cfg.conditional:
+        m["within_class_nnd"] = within_class_nnd(f_gen, g_eval.labels)
+        m["real_within_class_nnd"] = within_class_nnd(ctx.metric_features(ctx.real.images), ctx.real.labels)
+    return m
+
+
+def is_current(metrics: dict) -> bool:
+    """Whether a stored metrics.json was measured under today's definition."""
+    return metrics.get("metrics_version", 1) == METRICS_VERSION

@@ -108,7 +108,7 @@ def train_denoiser(model, images: torch.Tensor, labels: torch.Tensor | None, *, 
         if ema is not None:
             _ema_update(ema, model, settings.ema_decay)
         for cb in callbacks:
-            cb(step, float(loss))
+            cb(step, float(loss.detach()))
         bar.update(1)
     bar.close()
     return (ema or model).eval()

@@ -28,7 +28,7 @@ from ..models import build_denoiser
 from ..seeding import derive_seed, seed_everything
 from . import store
 from .config import RunConfig, validate
-from .measure import is_current, measure
+from .measure import is_current, measure, within_class_nnd
 from .paradigms import Pool, candidate_pool, next_training_set
 
 #: config keys copied into each row of the tidy table
@@ -76,6 +76,14 @@ class _Context:
         if cfg.fd_feature is not None:
             self.fd_features = make_features(cfg.fd_feature, **kw)
             self.real_fd = self.fd_features(all_real)
+        self._real_within_class_nnd = None
+
+    @property
+    def real_within_class_nnd(self) -> float:
+        """Within-class NND of the real training subset: featurized and measured once per run, not per iteration."""
+        if self._real_within_class_nnd is None:
+            self._real_within_class_nnd = within_class_nnd(self.metric_features(self.real.images), self.real.labels)
+        return self._real_within_class_nnd
 
 
 def _train_settings(cfg: RunConfig) -> TrainSettings:

@@ -86,13 +86,16 @@ class ClassifierFeatures:
     """Penultimate layer of a small CNN trained once on the real set and cached on disk."""
 
     name = "classifier"
+    VERSION = 2  # 2: seeded initial weights (version 1 drew them from the global RNG, so refits differed)
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, *, cache_dir: str | Path | None = None,
                  steps: int = 1500, seed: int = 0, num_classes: int | None = None):
         num_classes = num_classes or int(labels.max()) + 1
-        self.net = SmallCNN(images.shape[1], num_classes)
+        with torch.random.fork_rng():  # seeded initial weights, the caller's RNG state untouched
+            torch.manual_seed(seed)
+            self.net = SmallCNN(images.shape[1], num_classes)
         digest = hashlib.sha256(np.ascontiguousarray(images).tobytes() + labels.tobytes()
-                                + f"{steps}-{seed}-{num_classes}".encode()).hexdigest()[:16]
+                                + f"{steps}-{seed}-{num_classes}-{self.VERSION}".encode()).hexdigest()[:16]
         path = Path(cache_dir) / f"classifier-{digest}.pt" if cache_dir else None
         if path is not None and path.is_file():
             self.net.load_state_dict(torch.load(path, weights_only=True))
@@ -106,7 +109,6 @@ class ClassifierFeatures:
 
     def _fit(self, images, labels, steps, seed):
         gen = torch.Generator().manual_seed(seed)
-        torch.manual_seed(seed)
         x, y = torch.from_numpy(images.astype(np.float32)), torch.from_numpy(labels.astype(np.int64))
         opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
         for _ in range(steps):

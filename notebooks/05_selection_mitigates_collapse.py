@@ -79,11 +79,11 @@ fig = plots.metric_over_iterations(table, "entropy", hue="selector", col="paradi
 # under both paradigms by far more than the spread between seeds: under replace, GS 1.27 (1.24..1.32)
 # against 1.14 (1.05..1.23) at iteration 4; under accumulate-subsample, 2.27 (2.21..2.32) against
 # 1.85 (1.78..1.96). The Fréchet distance is the noisy part. Under replace greedy's mean is lower
-# (1430 against 1633), but the seeds overlap (1242..1542 against 1319..1962); under accumulate-subsample it
-# is slightly lower too (940 against 1016). An earlier cpu configuration with five iterations also kept
-# greedy ahead on entropy and GS and on the replace Fréchet distance, but there greedy's accumulate-subsample
-# Fréchet distance was *higher* than vanilla's, so at this scale that comparison can go either way. The book
-# uses four iterations to keep the cpu profile's cost down.
+# (1771 against 1880), but the seeds overlap (1580..1893 against 1673..2109); under accumulate-subsample it
+# is slightly lower too (1169 against 1238, again overlapping). An earlier build of this profile with five
+# iterations also kept greedy ahead on entropy, GS and the replace Fréchet distance, but there greedy's
+# accumulate-subsample Fréchet distance came out *above* vanilla's, so at this scale that comparison can go
+# either way. The book uses four iterations to keep the cpu profile's cost down.
 
 # %%
 # NBVAL_CHECK_OUTPUT

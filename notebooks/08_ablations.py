@@ -50,10 +50,10 @@ fig = plots.metric_over_iterations(table, "fd", hue="setting", col="paradigm", y
 # %% [markdown]
 # ## What the cpu profile shows
 # With one seed, at N = 256 and four iterations, the ablations half reproduce. Under replace, the order of
-# Fig. 13 holds: greedy selection has the lowest Fréchet distance (1506), training on all 2N samples sits
-# between (1832) and vanilla is worst (1962). Under accumulate-subsample the threshold filter beats vanilla
-# (891) only at α = 0.9 (858), not at α = 0.5 (1087) or 0.7 (1187), so "every decay rate helps" does not
-# hold here. (An earlier cpu configuration with five iterations gave the opposite pattern: all-2N slightly
+# Fig. 13 holds: greedy selection has the lowest Fréchet distance (1839), training on all 2N samples sits
+# between (1870) and vanilla is worst (2109). Under accumulate-subsample the threshold filter beats vanilla
+# (1094) only at α = 0.9 (996), not at α = 0.5 (1280) or 0.7 (1459), so "every decay rate helps" does not
+# hold here. (An earlier build of this profile with five iterations gave the opposite pattern: all-2N slightly
 # worse than vanilla, and only α = 0.7 ahead.) The Fréchet distance in a small classifier's features
 # varies a lot between seeds at this scale (the Section 5 chapter shows the spread over three seeds), so a
 # single-seed ordering is weak evidence either way; the summary reports the check as failing.

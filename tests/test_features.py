@@ -48,6 +48,23 @@ def test_classifier_features_are_cached_and_discriminative(tmp_path):
     assert first(x[:7]).shape == (7, 128)
 
 
+
+def test_classifier_refit_is_deterministic_and_leaves_the_global_rng_alone():
+    import torch
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (200, 1, 8, 8)).astype(np.float32)
+    labels = rng.integers(0, 3, 200)
+    torch.manual_seed(123)
+    expected_next = torch.rand(3)
+    torch.manual_seed(123)
+    first = ClassifierFeatures(x, labels, steps=20)
+    np.testing.assert_array_equal(torch.rand(3).numpy(), expected_next.numpy())
+    second = ClassifierFeatures(x, labels, steps=20)
+    np.testing.assert_array_equal(first(x[:10]), second(x[:10]))
+    other_seed = ClassifierFeatures(x, labels, steps=20, seed=1)
+    assert not np.array_equal(first(x[:10]), other_seed(x[:10]))
+
 def test_registry_rejects_unknown_names():
     assert make_features("pixel")(np.zeros((3, 1, 2, 2))).shape == (3, 4)
     with pytest.raises(ValueError, match="unknown feature space"):

@@ -16,7 +16,8 @@ import numpy as np
 from ..metrics import covariance_trace, frechet_distance, generalization_score, kl_entropy, mnnd
 from .paradigms import Pool
 
-METRICS_VERSION = 2  # 1: G_n metrics on every sample; 2: on the first n_train samples
+METRICS_VERSION = 3  # 1: G_n metrics on every sample; 2: on the first n_train samples;
+# 3: Fréchet distances in the features of a classifier with seeded initial weights (features.ClassifierFeatures)
 
 
 def evaluation_set(g_n: Pool, n_train: int) -> Pool:

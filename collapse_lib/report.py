@@ -13,8 +13,8 @@ from .paths import results_dir
 
 #: columns every row of metrics.csv has (empty where one does not apply)
 TABLE_COLUMNS = ("experiment", "paradigm", "selector", "n_train", "seed", "iteration", "gs", "entropy", "mnnd",
-                 "cov_trace", "fd", "real_share", "within_class_nnd", "alpha", "pool_factor", "guidance",
-                 "gen_entropy", "gen_mnnd", "gen_cov_trace", "run")
+                 "cov_trace", "fd", "real_share", "within_class_nnd", "train_within_class_nnd", "alpha", "pool_factor",
+                 "guidance", "gen_entropy", "gen_mnnd", "gen_cov_trace", "run")
 
 
 def _clean(obj):

@@ -113,6 +113,11 @@ def test_class_conditional_cfg_run(tmp_path):
     assert metrics["n_evaluated"] == cfg.n_train and (np.bincount(y, minlength=10) == 5).all()
     nnd = [np.mean(reference.kth_self_distance(x[y == c], 1)) for c in range(10)]
     assert metrics["within_class_nnd"] == pytest.approx(np.mean(nnd), rel=1e-6)
+    # and the training set D_2 (the greedy picks), from its images rebuilt out of the run folder
+    d_2, _ = load_iteration(run, 2)
+    xd = d_2.images.reshape(len(d_2), -1)
+    train_nnd = [np.mean(reference.kth_self_distance(xd[d_2.labels == c], 1)) for c in range(10)]
+    assert metrics["train_within_class_nnd"] == pytest.approx(np.mean(train_nnd), rel=1e-6)
 
 
 def test_metrics_of_an_older_definition_are_remeasured_without_retraining(tmp_path):

@@ -16,8 +16,9 @@ import numpy as np
 from ..metrics import covariance_trace, frechet_distance, generalization_score, kl_entropy, mnnd
 from .paradigms import Pool
 
-METRICS_VERSION = 3  # 1: G_n metrics on every sample; 2: on the first n_train samples;
-# 3: Fréchet distances in the features of a classifier with seeded initial weights (features.ClassifierFeatures)
+METRICS_VERSION = 4  # 1: G_n metrics on every sample; 2: on the first n_train samples;
+# 3: Fréchet distances in the features of a classifier with seeded initial weights (features.ClassifierFeatures);
+# 4: conditional runs also measure the within-class NND of the training set D_n
 
 
 def evaluation_set(g_n: Pool, n_train: int) -> Pool:
@@ -44,12 +45,13 @@ def measure(ctx, d_n: Pool, g_n: Pool, n: int) -> dict:
         "real_share": float(np.mean(d_n.source == 0)), "n_train_set": len(d_n), "n_generated": len(g_n),
         "n_evaluated": len(g_eval),
         "source_share": {int(s): float(c / len(d_n)) for s, c in zip(sources, counts, strict=True)},
-        "fd": None, "within_class_nnd": None,
+        "fd": None, "within_class_nnd": None, "train_within_class_nnd": None,
     }
     if ctx.fd_features is not None:
         m["fd"] = frechet_distance(ctx.fd_features(g_eval.images), ctx.real_fd)
     if ctx.cfg.conditional:
         m["within_class_nnd"] = within_class_nnd(f_gen, g_eval.labels)
+        m["train_within_class_nnd"] = within_class_nnd(f_train, d_n.labels)
         m["real_within_class_nnd"] = ctx.real_within_class_nnd
     return m
 

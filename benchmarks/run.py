@@ -159,43 +159,48 @@ CPU_BOOK_BUILDERS = {  # notebook -> (builder, fixed keyword arguments); chapter
 }
 
 
+def profile_parameters(profile: str, notebook: str) -> dict:
+    """A notebook's parameters at a profile, merged the way the book build merges them (scripts/build_book.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from build_book import profile_parameters as merged
+
+    return merged(profile, notebook)
+
+
 def cpu_book_training_steps() -> tuple[int, int]:
     """(unique runs, optimizer steps) the cpu profile trains from an empty runs/ (shared runs counted once)."""
-    import yaml
-
     from collapse_lib import experiments
+    from collapse_lib.loop.runner import _train_settings
 
-    params = Path(__file__).resolve().parents[1] / "params" / "cpu"
-    common = yaml.safe_load((params / "common.yaml").read_text())
     runs = {}
     for name, (builder, fixed) in CPU_BOOK_BUILDERS.items():
-        kw = {**{k: v for k, v in common.items() if k != "base"}, **yaml.safe_load((params / f"{name}.yaml").read_text())}
-        base = {**common["base"], **kw.pop("base_changes", {})}
+        kw = profile_parameters("cpu", name)
+        base = {**kw.pop("base"), **kw.pop("base_changes", {})}
+        kw.pop("profile")
         for cfg in getattr(experiments, builder)(base, **kw, **fixed):
-            runs[f"{cfg.name}-{cfg.config_hash()}"] = cfg.iterations * cfg.train_steps
+            runs[f"{cfg.name}-{cfg.config_hash()}"] = cfg.iterations * _train_settings(cfg).steps
     return len(runs), sum(runs.values())
 
 
 def bench_book() -> None:
     """The cpu book's cost on this machine: its training steps times one measured cpu-profile training step."""
-    import yaml
-
     from collapse_lib.diffusion import TrainSettings, make_scheduler, train_denoiser
     from collapse_lib.models import MLPDenoiser
 
-    base = yaml.safe_load((Path(__file__).resolve().parents[1] / "params" / "cpu" / "common.yaml").read_text())["base"]
+    base = profile_parameters("cpu", "01_generalization_to_memorization")["base"]
     images = torch.rand(256, 1, 8, 8) * 2 - 1
+
     def train(steps):
         model = MLPDenoiser(sample_size=8, width=base["width"], blocks=base["blocks"])
         settings = TrainSettings(steps=steps, batch_size=base["batch_size"], lr=base["lr"])
         return timed(train_denoiser, model, images, None, settings=settings, scheduler=make_scheduler(), seed=0)[1]
+
     train(30)  # warm-up
     per_step = train(300) / 300
     n_runs, steps = cpu_book_training_steps()
     print(f"cpu book: {n_runs} runs, {steps:,} training steps; one step here {per_step * 1e3:.1f} ms -> "
           f"{steps * per_step / 60:.0f} min of training (target for the whole book: 45 min; sampling, metrics "
           "and the HTML build added about 5% in the measured builds)")
-
 
 BENCHES = {"greedy": bench_greedy, "scaling": bench_scaling, "threshold": bench_threshold, "knn": bench_knn, "book": bench_book}
 

@@ -9,6 +9,6 @@ __version__ = "0.1.0"
 
 import warnings as _warnings
 
-# diffusers and huggingface_hub import tqdm.auto, which warns in a Jupyter kernel without ipywidgets; this
-# library's own progress bars are plain tqdm and off in notebooks, so the warning says nothing useful there.
+# tqdm.auto (imported here, by diffusers and by huggingface_hub) warns on import in a Jupyter kernel without
+# ipywidgets; the bars still work as text, so the warning only adds noise (and a local path) to executed pages.
 _warnings.filterwarnings("ignore", message="IProgress not found")

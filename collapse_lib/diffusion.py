@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from diffusers import DDIMScheduler, DDPMScheduler
-from tqdm import tqdm  # plain bars: progress is for the CLI; notebooks run with it off
+from tqdm.auto import tqdm
 
 from .distributed import gather_in_order, rank_and_world
 

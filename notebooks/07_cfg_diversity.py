@@ -83,7 +83,7 @@ for selector in selectors:
 # both settings keep falling; the paper's much clearer separation comes at iteration 8 on MNIST with a UNet.
 # Selection does what it is asked to do on the training sets: in the plot of $D_n$ above, greedy's training
 # sets are on average more diverse within each class than vanilla's at every iteration from 2 on (in the
-# cpu run, 1.27 against 1.09 at iteration 4, with the seeds overlapping at iteration 3). The next model,
+# cpu run, 1.27 against 1.09 at iteration 4, though the seeds overlap at iterations 3 and 4). The next model,
 # however, does not carry that extra diversity into its samples at this scale, which is why the generated
 # sets end so close together.
 

@@ -48,7 +48,6 @@ def test_classifier_features_are_cached_and_discriminative(tmp_path):
     assert first(x[:7]).shape == (7, 128)
 
 
-
 def test_classifier_refit_is_deterministic_and_leaves_the_global_rng_alone():
     import torch
 
@@ -64,6 +63,7 @@ def test_classifier_refit_is_deterministic_and_leaves_the_global_rng_alone():
     np.testing.assert_array_equal(first(x[:10]), second(x[:10]))
     other_seed = ClassifierFeatures(x, labels, steps=20, seed=1)
     assert not np.array_equal(first(x[:10]), other_seed(x[:10]))
+
 
 def test_registry_rejects_unknown_names():
     assert make_features("pixel")(np.zeros((3, 1, 2, 2))).shape == (3, 4)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -76,14 +77,11 @@ class _Context:
         if cfg.fd_feature is not None:
             self.fd_features = make_features(cfg.fd_feature, **kw)
             self.real_fd = self.fd_features(all_real)
-        self._real_within_class_nnd = None
 
-    @property
+    @cached_property
     def real_within_class_nnd(self) -> float:
         """Within-class NND of the real training subset: featurized and measured once per run, not per iteration."""
-        if self._real_within_class_nnd is None:
-            self._real_within_class_nnd = within_class_nnd(self.metric_features(self.real.images), self.real.labels)
-        return self._real_within_class_nnd
+        return within_class_nnd(self.metric_features(self.real.images), self.real.labels)
 
 
 def _train_settings(cfg: RunConfig) -> TrainSettings:
@@ -135,9 +133,14 @@ def _run_iteration(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[Po
     g_n = Pool.generated(images, gen_labels, n)
     metrics = measure(ctx, d_n, g_n, n)
     metrics.update(train_seconds=t1 - t0, sample_seconds=t2 - t1)
-    store.atomic_write_json(it / store.DONE_FILE, metrics)
-    store.append_jsonl(ctx.run_dir / "stats.jsonl", metrics)
+    _record_metrics(ctx.run_dir, n, metrics)
     return g_n, metrics
+
+
+def _record_metrics(run_dir: Path, n: int, metrics: dict) -> None:
+    """Write iteration n's metrics.json (its finished mark, written last) and log them to stats.jsonl."""
+    store.atomic_write_json(store.iteration_dir(run_dir, n) / store.DONE_FILE, metrics)
+    store.append_jsonl(run_dir / "stats.jsonl", metrics)
 
 
 def _stored_metrics(run_dir: Path, n: int) -> dict:
@@ -156,8 +159,7 @@ def _remeasure_if_stale(ctx: _Context, n: int, generations: dict[int, Pool]) -> 
     d_n = _training_set(ctx.data, np.load(store.iteration_dir(ctx.run_dir, n) / "train_set.npz"), generations.__getitem__)
     metrics = {**measure(ctx, d_n, generations[n], n), "remeasured": True}
     metrics.update({k: old[k] for k in ("train_seconds", "sample_seconds") if k in old})
-    store.atomic_write_json(store.iteration_dir(ctx.run_dir, n) / store.DONE_FILE, metrics)
-    store.append_jsonl(ctx.run_dir / "stats.jsonl", metrics)
+    _record_metrics(ctx.run_dir, n, metrics)
 
 
 def _training_set(data, ids, generation) -> Pool:

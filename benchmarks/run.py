@@ -168,17 +168,25 @@ def profile_parameters(profile: str, notebook: str) -> dict:
 
 
 def cpu_book_training_steps() -> tuple[int, int]:
-    """(unique runs, optimizer steps) the cpu profile trains from an empty runs/ (shared runs counted once)."""
+    """(unique runs, optimizer steps) the cpu profile trains from an empty runs/: shared runs counted once, and
+    iteration 1 counted once per first-model key (runs that differ only after it load it from the run cache)."""
     from collapse_lib import experiments
+    from collapse_lib.loop.first_model import first_model_key
     from collapse_lib.loop.runner import _train_settings
 
-    runs = {}
+    runs, first_models = {}, set()
     for name, (builder, fixed) in CPU_BOOK_BUILDERS.items():
         kw = profile_parameters("cpu", name)
         base = {**kw.pop("base"), **kw.pop("base_changes", {})}
         kw.pop("profile")
         for cfg in getattr(experiments, builder)(base, **kw, **fixed):
-            runs[f"{cfg.name}-{cfg.config_hash()}"] = cfg.iterations * _train_settings(cfg).steps
+            run_name = f"{cfg.name}-{cfg.config_hash()}"
+            if run_name in runs:
+                continue
+            steps = _train_settings(cfg).steps
+            key = first_model_key(cfg, _train_settings(cfg), torch.device("cpu"))
+            runs[run_name] = (cfg.iterations - 1) * steps + (0 if key in first_models else steps)
+            first_models.add(key)
     return len(runs), sum(runs.values())
 
 

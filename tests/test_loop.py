@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from collapse_lib.loop.config import from_dict
 from collapse_lib.loop.runner import load_iteration, run_loop
@@ -159,9 +160,48 @@ def test_killed_run_resumes_to_the_same_numbers(tmp_path):
     proc.wait()
     assert not (killed / "iter_03" / "metrics.json").exists(), "the run finished before it could be killed"
     run_loop(from_dict(cfg), out=killed, progress=False)
-    clean = run_loop(from_dict(cfg), out=tmp_path / "clean", progress=False)
+    clean = run_loop(from_dict(cfg), out=tmp_path / "clean", progress=False, share_first_model=False)
     a = pd.read_csv(killed / "metrics.csv").drop(columns=["run", "train_seconds", "sample_seconds"])
     b = pd.read_csv(clean / "metrics.csv").drop(columns=["run", "train_seconds", "sample_seconds"])
     pd.testing.assert_frame_equal(a, b)
     leftovers = [p for p in killed.rglob("*.tmp")]
     assert not leftovers or all(p.name.startswith(".") for p in leftovers)
+
+
+@pytest.mark.parametrize("extra", [{}, {"conditional": True, "guidance": 2.0, "n_train": 50}])
+def test_runs_that_differ_after_iteration_1_share_its_model_and_keep_their_numbers(tmp_path, extra):
+    vanilla = from_dict({**TINY, **extra, "paradigm": "replace", "selector": "random"})
+    greedy = from_dict({**TINY, **extra, "paradigm": "accumulate-subsample", "selector": "greedy", "pool_factor": 2.0})
+    first = run_loop(vanilla, runs_root=tmp_path / "shared", progress=False)
+    shared = run_loop(greedy, runs_root=tmp_path / "shared", progress=False)
+    alone = run_loop(greedy, runs_root=tmp_path / "alone", progress=False, share_first_model=False)
+    metrics = lambda run, n: json.loads((run / f"iter_{n:02d}" / "metrics.json").read_text())
+    assert metrics(first, 1)["trained"] and metrics(alone, 1)["trained"]
+    assert not metrics(shared, 1)["trained"], "iteration 1 was trained again instead of loaded"
+    assert all(metrics(run, 2)["trained"] for run in (first, shared, alone))
+    timing = {"trained", "train_seconds", "sample_seconds"}
+    for n in (1, 2):
+        a, b = metrics(shared, n), metrics(alone, n)
+        assert {k: v for k, v in a.items() if k not in timing} == {k: v for k, v in b.items() if k not in timing}
+    from safetensors.torch import load_file
+
+    w_first = load_file(first / "iter_01" / "model" / "unet" / "diffusion_pytorch_model.safetensors")
+    w_shared = load_file(shared / "iter_01" / "model" / "unet" / "diffusion_pytorch_model.safetensors")
+    assert w_first.keys() == w_shared.keys() and all(torch.equal(w_first[k], w_shared[k]) for k in w_first)
+
+
+def test_first_model_key_follows_what_iteration_1_trains_on():
+    from collapse_lib.loop.first_model import first_model_key
+    from collapse_lib.loop.runner import _train_settings
+
+    base = from_dict(TINY)
+    key = lambda cfg, device="cpu", world=1: first_model_key(cfg, _train_settings(cfg), torch.device(device), world)
+    same = [{"selector": "greedy", "pool_factor": 2.0}, {"paradigm": "accumulate"}, {"guidance": 3.0},
+            {"fd_feature": None}, {"name": "other"}, {"iterations": 5}, {"sample_steps": 9}, {"alpha": 0.5}]
+    for change in same:
+        assert key(base.replace(**change)) == key(base), change
+    differ = [{"seed": 1}, {"n_train": 41}, {"subset_seed": 1}, {"train_steps": 31}, {"lr": 0.001},
+              {"width": 48}, {"blocks": 2}, {"conditional": True}, {"label_dropout": 0.2}, {"dataset": "mnist"}]
+    for change in differ:
+        assert key(base.replace(**change)) != key(base), change
+    assert key(base, world=2) != key(base) and key(base, device="cuda") != key(base)

@@ -7,7 +7,9 @@ Run folder ``runs/<name>-<hash>/``: ``config.json``, ``stats.jsonl``, ``metrics.
 ``iter_NN/`` with ``train_set.npz`` (source and index of every training item), ``samples.npz`` (G_n and
 its labels), ``model/`` (a diffusers DDPMPipeline) and ``metrics.json`` (written last: the finished mark).
 A rerun reuses finished iterations; a killed run resumes from the last finished one with the same numbers,
-because every random draw of iteration n is seeded from (seed, n) alone.
+because every random draw of iteration n is seeded from (seed, n) alone. For the same reason runs that
+differ only after iteration 1 share its denoiser through ``<runs root>/_cache/first_models/`` (see
+``first_model``); ``metrics.json`` says ``trained: false`` where it was loaded rather than trained.
 """
 
 from __future__ import annotations
@@ -23,12 +25,13 @@ import torch
 
 from ..data import load_dataset
 from ..diffusion import TrainSettings, make_scheduler, sample_images, train_denoiser
-from ..distributed import barrier, init_from_env, is_main_process
+from ..distributed import barrier, init_from_env, is_main_process, rank_and_world
 from ..features import make_features
 from ..models import build_denoiser
 from ..seeding import derive_seed, seed_everything
 from . import store
 from .config import RunConfig, validate
+from .first_model import first_model_key, load_first_model, store_first_model
 from .measure import is_current, measure, within_class_nnd
 from .paradigms import Pool, candidate_pool, next_training_set
 
@@ -57,8 +60,9 @@ def _device(cfg: RunConfig) -> torch.device:
 class _Context:
     """What every iteration needs: data, real pool, feature extractors, scheduler."""
 
-    def __init__(self, cfg: RunConfig, run_dir: Path, device: torch.device):
+    def __init__(self, cfg: RunConfig, run_dir: Path, device: torch.device, share_first_model: bool = True):
         self.cfg, self.run_dir, self.device = cfg, run_dir, device
+        self.share_first_model = share_first_model
         self.data = load_dataset(cfg.dataset, root=cfg.data_root, image_size=cfg.image_size)
         if cfg.n_train > len(self.data):
             raise ValueError(f"n_train={cfg.n_train} exceeds the {len(self.data)} images of {cfg.dataset}")
@@ -66,7 +70,7 @@ class _Context:
         self.real = Pool(self.data.to_float(idx), self.data.labels[idx], np.zeros(len(idx), np.int16), self.data.ids[idx])
         self.image_shape = tuple(self.data.images.shape[1:])
         self.scheduler = make_scheduler()
-        cache = run_dir.parent / "_cache"
+        self.cache_dir = cache = run_dir.parent / "_cache"
         all_real = self.data.to_float()
         kw = dict(real_images=all_real, real_labels=self.data.labels, cache_dir=cache, device=str(device),
                   dinov2_path=cfg.dinov2_path, num_classes=self.data.num_classes)
@@ -105,18 +109,29 @@ def _generation_labels(cfg: RunConfig, n_samples: int, num_classes: int) -> np.n
     return np.arange(n_samples, dtype=np.int64) % num_classes
 
 
-def _run_iteration(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[Pool, dict]:
-    cfg, it = ctx.cfg, store.iteration_dir(ctx.run_dir, n)
-    store.atomic_save_npz(it / "train_set.npz", source=d_n.source, index=d_n.index, labels=d_n.labels)
+def _trained_denoiser(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[torch.nn.Module, bool]:
+    """The denoiser of iteration n and whether it was trained here (False: iteration 1's, loaded from the cache)."""
+    cfg, settings = ctx.cfg, _train_settings(ctx.cfg)
     seed_everything(derive_seed(cfg.seed, n, "init"))
     model = build_denoiser(cfg.model, sample_size=ctx.image_shape[-1], in_channels=ctx.image_shape[0],
                            num_classes=ctx.data.num_classes if cfg.conditional else None,
                            width=cfg.width, blocks=cfg.blocks)
-    t0 = time.perf_counter()
+    key = first_model_key(cfg, settings, ctx.device, rank_and_world()[1]) if n == 1 and ctx.share_first_model else None
+    if key is not None and load_first_model(model, ctx.cache_dir, key):
+        return model.to(ctx.device), False
     labels = torch.from_numpy(d_n.labels) if cfg.conditional else None
-    model = train_denoiser(model, torch.from_numpy(d_n.images), labels, settings=_train_settings(cfg),
-                           scheduler=ctx.scheduler, seed=derive_seed(cfg.seed, n, "train"), device=ctx.device,
-                           progress=progress)
+    model = train_denoiser(model, torch.from_numpy(d_n.images), labels, settings=settings, scheduler=ctx.scheduler,
+                           seed=derive_seed(cfg.seed, n, "train"), device=ctx.device, progress=progress)
+    if key is not None:
+        store_first_model(model, ctx.cache_dir, key)
+    return model, True
+
+
+def _run_iteration(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[Pool, dict]:
+    cfg, it = ctx.cfg, store.iteration_dir(ctx.run_dir, n)
+    store.atomic_save_npz(it / "train_set.npz", source=d_n.source, index=d_n.index, labels=d_n.labels)
+    t0 = time.perf_counter()
+    model, trained = _trained_denoiser(ctx, d_n, n, progress)
     t1 = time.perf_counter()
     gen_labels = _generation_labels(cfg, cfg.samples_per_iteration, ctx.data.num_classes)
     images = sample_images(model, cfg.samples_per_iteration, image_shape=ctx.image_shape,
@@ -132,7 +147,7 @@ def _run_iteration(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[Po
         _save_model(model.cpu(), ctx.scheduler, it / "model")
     g_n = Pool.generated(images, gen_labels, n)
     metrics = measure(ctx, d_n, g_n, n)
-    metrics.update(train_seconds=t1 - t0, sample_seconds=t2 - t1)
+    metrics.update(trained=trained, train_seconds=t1 - t0, sample_seconds=t2 - t1)
     _record_metrics(ctx.run_dir, n, metrics)
     return g_n, metrics
 
@@ -158,7 +173,7 @@ def _remeasure_if_stale(ctx: _Context, n: int, generations: dict[int, Pool]) -> 
         return
     d_n = _training_set(ctx.data, np.load(store.iteration_dir(ctx.run_dir, n) / "train_set.npz"), generations.__getitem__)
     metrics = {**measure(ctx, d_n, generations[n], n), "remeasured": True}
-    metrics.update({k: old[k] for k in ("train_seconds", "sample_seconds") if k in old})
+    metrics.update({k: old[k] for k in ("trained", "train_seconds", "sample_seconds") if k in old})
     _record_metrics(ctx.run_dir, n, metrics)
 
 
@@ -180,8 +195,13 @@ def _load_generation(run_dir: Path, n: int) -> Pool:
 
 
 def run_loop(cfg: RunConfig, *, out: Path | None = None, runs_root: str | Path = "runs",
-             progress: bool = True) -> Path:
-    """Run (or finish, or reuse) the self-consuming loop of ``cfg``; returns the run folder."""
+             progress: bool = True, share_first_model: bool = True) -> Path:
+    """Run (or finish, or reuse) the self-consuming loop of ``cfg``; returns the run folder.
+
+    ``share_first_model``: load iteration 1's denoiser from the run cache when another run has trained the
+    identical one (same real subset, denoiser, training settings and seed; see ``first_model``), and store it
+    there otherwise. The numbers do not change; only the training time of iteration 1 is saved.
+    """
     cfg = validate(cfg)
     run_dir = Path(out) if out is not None else Path(runs_root) / f"{cfg.name}-{cfg.config_hash()}"
     if cfg.threads:
@@ -190,7 +210,7 @@ def run_loop(cfg: RunConfig, *, out: Path | None = None, runs_root: str | Path =
     if _all_finished_and_current(run_dir, cfg.iterations) and (run_dir / "metrics.csv").is_file():
         return run_dir
     init_from_env()
-    ctx = _Context(cfg, run_dir, _device(cfg))
+    ctx = _Context(cfg, run_dir, _device(cfg), share_first_model)
     generations: dict[int, Pool] = {}
     for n in range(1, cfg.iterations + 1):
         if store.is_finished(run_dir, n):
@@ -227,9 +247,11 @@ def read_runs(run_dirs) -> pd.DataFrame:
     return pd.concat([pd.read_csv(Path(d) / "metrics.csv") for d in run_dirs], ignore_index=True)
 
 
-def run_many(configs: list[RunConfig], *, runs_root: str | Path = "runs", progress: bool = False) -> pd.DataFrame:
+def run_many(configs: list[RunConfig], *, runs_root: str | Path = "runs", progress: bool = False,
+             share_first_model: bool = True) -> pd.DataFrame:
     """Run (or reuse) several configs one after another and return their combined table."""
-    return read_runs([run_loop(c, runs_root=runs_root, progress=progress) for c in configs])
+    return read_runs([run_loop(c, runs_root=runs_root, progress=progress, share_first_model=share_first_model)
+                      for c in configs])
 
 
 def load_run_config(run_dir: Path) -> RunConfig:

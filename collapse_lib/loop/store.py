@@ -17,7 +17,7 @@ import numpy as np
 DONE_FILE = "metrics.json"  # an iteration is finished when its metrics.json exists
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     from ..distributed import is_main_process
 
     if not is_main_process():  # under data parallelism every rank computes the same result; rank 0 writes it
@@ -37,7 +37,7 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
-    _atomic_write_bytes(path, text.encode())
+    atomic_write_bytes(path, text.encode())
 
 
 def atomic_write_json(path: Path, obj) -> None:
@@ -55,13 +55,13 @@ def _json_default(o):
 def atomic_save_npy(path: Path, array: np.ndarray) -> None:
     buf = io.BytesIO()
     np.save(buf, np.asarray(array))
-    _atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def atomic_save_npz(path: Path, **arrays) -> None:
     buf = io.BytesIO()
     np.savez(buf, **arrays)
-    _atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def atomic_torch_save(path: Path, obj) -> None:
@@ -69,7 +69,7 @@ def atomic_torch_save(path: Path, obj) -> None:
 
     buf = io.BytesIO()
     torch.save(obj, buf)
-    _atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def append_jsonl(path: Path, record: dict) -> None:

@@ -1,0 +1,65 @@
+"""The first model of a run, trained on real images alone, shared between runs that would train it identically.
+
+Iteration 1 trains on the real subset D_1 with every random draw seeded from (seed, 1), so runs that differ
+only in what happens afterwards (paradigm, selector, pool size, guidance, metrics) train the same weights
+bit for bit. The first such run stores them under ``<runs root>/_cache/first_models/<key>.safetensors``
+and later runs load them instead of training again. The key holds everything the training depends on:
+the real subset, the denoiser, the training settings, the seed, the device kind, the thread count, the
+number of processes and the torch version.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+
+import torch
+
+from ..diffusion import TrainSettings
+from . import store
+from .config import RunConfig
+
+#: bump when the way iteration 1 trains changes, so stored first models are not reused
+FIRST_MODEL_VERSION = 1
+
+_DATA_KEYS = ("dataset", "data_root", "image_size", "n_train", "subset_seed")
+_MODEL_KEYS = ("model", "width", "blocks", "conditional", "seed")
+
+
+def first_model_key(cfg: RunConfig, settings: TrainSettings, device: torch.device, world: int = 1) -> str:
+    """Hash of everything the model trained at iteration 1 depends on (and nothing it does not)."""
+    blob = {
+        "version": FIRST_MODEL_VERSION,
+        "torch": torch.__version__,
+        **{k: getattr(cfg, k) for k in _DATA_KEYS + _MODEL_KEYS},
+        "train": dataclasses.asdict(settings),
+        "device": device.type,
+        "threads": torch.get_num_threads() if device.type == "cpu" else None,
+        "world": world,
+    }
+    return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _path(cache_dir: Path, key: str) -> Path:
+    return Path(cache_dir) / "first_models" / f"{key}.safetensors"
+
+
+def load_first_model(model: torch.nn.Module, cache_dir: Path, key: str) -> bool:
+    """Load the stored weights of ``key`` into ``model``; False (model untouched) when none are stored."""
+    from safetensors.torch import load_file
+
+    path = _path(cache_dir, key)
+    if not path.is_file():
+        return False
+    model.load_state_dict(load_file(path), strict=True)
+    return True
+
+
+def store_first_model(model: torch.nn.Module, cache_dir: Path, key: str) -> None:
+    """Store ``model``'s weights under ``key`` (atomically; rank 0 only under data parallelism)."""
+    from safetensors.torch import save
+
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    store.atomic_write_bytes(_path(cache_dir, key), save(state))

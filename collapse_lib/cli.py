@@ -93,7 +93,8 @@ def cmd_run(args) -> int:
         cfg = load_config(args.config, overrides=args.set)
     except ConfigError as err:
         raise SystemExit(f"error: {err}") from None
-    run_dir = run_loop(cfg, out=Path(args.out) if args.out else None, progress=not args.quiet)
+    run_dir = run_loop(cfg, out=Path(args.out) if args.out else None, progress=not args.quiet,
+                       share_first_model=not args.train_first_model)
     print(run_dir)
     return 0
 
@@ -120,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one config key")
     r.add_argument("--out", help="run folder (default: runs/<name>-<hash>)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
+    r.add_argument("--train-first-model", action="store_true",
+                   help="train iteration 1 even when the run cache holds the identical denoiser from another run")
     r.set_defaults(func=cmd_run)
     return ap
 

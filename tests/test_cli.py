@@ -62,3 +62,14 @@ def test_cli_errors_are_clear(tmp_path, clustered, argv, match):
     with pytest.raises(SystemExit, match=match):
         cli.main(argv)
     assert not (tmp_path / "o.npy").exists()
+
+
+def test_run_shares_the_first_model_unless_asked_to_train_it(tmp_path, capsys):
+    base = ["run", "--config", "params/smoke/run.yaml", "--set", "iterations=1", "--set", "train_steps=20", "--quiet"]
+    trained = lambda out: json.loads((out / "iter_01" / "metrics.json").read_text())["trained"]
+    cli.main([*base, "--out", str(tmp_path / "first")])
+    cli.main([*base, "--set", "selector=greedy", "--set", "pool_factor=2", "--out", str(tmp_path / "loaded")])
+    cli.main([*base, "--set", "selector=greedy", "--set", "pool_factor=2", "--out", str(tmp_path / "again"),
+              "--train-first-model"])
+    assert [trained(tmp_path / d) for d in ("first", "loaded", "again")] == [True, False, True]
+    assert capsys.readouterr().out.split() == [str(tmp_path / d) for d in ("first", "loaded", "again")]

@@ -183,9 +183,9 @@ def cpu_book_training_steps() -> tuple[int, int]:
             run_name = f"{cfg.name}-{cfg.config_hash()}"
             if run_name in runs:
                 continue
-            steps = _train_settings(cfg).steps
-            key = first_model_key(cfg, _train_settings(cfg), torch.device("cpu"))
-            runs[run_name] = (cfg.iterations - 1) * steps + (0 if key in first_models else steps)
+            settings = _train_settings(cfg)
+            key = first_model_key(cfg, settings, torch.device("cpu"))
+            runs[run_name] = (cfg.iterations - 1) * settings.steps + (0 if key in first_models else settings.steps)
             first_models.add(key)
     return len(runs), sum(runs.values())
 

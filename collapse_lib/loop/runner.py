@@ -70,9 +70,9 @@ class _Context:
         self.real = Pool(self.data.to_float(idx), self.data.labels[idx], np.zeros(len(idx), np.int16), self.data.ids[idx])
         self.image_shape = tuple(self.data.images.shape[1:])
         self.scheduler = make_scheduler()
-        self.cache_dir = cache = run_dir.parent / "_cache"
+        self.cache_dir = run_dir.parent / "_cache"
         all_real = self.data.to_float()
-        kw = dict(real_images=all_real, real_labels=self.data.labels, cache_dir=cache, device=str(device),
+        kw = dict(real_images=all_real, real_labels=self.data.labels, cache_dir=self.cache_dir, device=str(device),
                   dinov2_path=cfg.dinov2_path, num_classes=self.data.num_classes)
         self.metric_features = make_features(cfg.metric_feature, **kw)
         self.select_features = (self.metric_features if cfg.select_feature == cfg.metric_feature

@@ -36,17 +36,43 @@ def write_results(profile: str, notebook: str, results: dict) -> Path:
     return path
 
 
+#: what names one series of rows: a run of another config with the same values here replaces it
+SERIES_COLUMNS = ("experiment", "paradigm", "selector", "n_train", "seed", "alpha", "pool_factor", "guidance")
+
+
+def _key_part(column: pd.Series) -> pd.Series:
+    """One column as text that reads the same before and after a CSV round trip (2 and 2.0 agree)."""
+    numbers = pd.to_numeric(column, errors="coerce")
+    if numbers.notna().sum() == column.notna().sum():
+        return numbers.astype(float).map(repr)
+    return column.astype(str)
+
+
+def _series_keys(table: pd.DataFrame) -> pd.Series:
+    parts = [_key_part(table[c]) for c in SERIES_COLUMNS]
+    return pd.Series(["|".join(p) for p in zip(*parts, strict=True)], index=table.index, dtype=object)
+
+
 def update_metrics_table(profile: str, table: pd.DataFrame) -> Path:
-    """Merge rows into results/<profile>/metrics.csv, replacing earlier rows of the same runs."""
+    """Merge rows into results/<profile>/metrics.csv.
+
+    Rows of the same series (``SERIES_COLUMNS``) replace the earlier ones, also when they come from a run of
+    another config (say, more training steps), so each series appears once; other series are kept.
+    """
     path = results_dir(profile) / "metrics.csv"
     rows = table.reindex(columns=list(TABLE_COLUMNS))
     if path.is_file():
         old = pd.read_csv(path)
-        keep = ~(old["run"].isin(rows["run"]) & old["experiment"].isin(rows["experiment"]))
-        rows = pd.concat([old[keep], rows], ignore_index=True)
+        old = old[~_series_keys(old).isin(set(_series_keys(rows)))]
+        rows = pd.concat([old, rows], ignore_index=True) if len(old) else rows
     rows = rows.sort_values(["experiment", "paradigm", "selector", "n_train", "alpha", "seed", "iteration"])
     atomic_write_text(path, rows.to_csv(index=False))
     return path
+
+
+def start_metrics_table(profile: str) -> None:
+    """Forget results/<profile>/metrics.csv before a whole book build writes it again (the runs stay cached)."""
+    (results_dir(profile) / "metrics.csv").unlink(missing_ok=True)
 
 
 def read_results(profile: str, root: Path | None = None) -> dict[str, dict]:

@@ -19,6 +19,8 @@ import jupytext
 import papermill
 import yaml
 
+from collapse_lib import report
+
 ROOT = Path(__file__).resolve().parents[1]
 PROFILES = ("smoke", "cpu", "paper")
 
@@ -79,6 +81,8 @@ def main() -> int:
             print(f"{name}: {execute(name, Path(args.execute_only), None):.0f} s", flush=True)
         return 0
     folder = stage(args.profile)
+    if not args.only:
+        report.start_metrics_table(args.profile)  # a whole build writes the table afresh from the run cache
     total = time.perf_counter()
     for name in names:
         if args.only and name not in args.only and (folder / "book" / f"{name}.ipynb").is_file():

@@ -10,6 +10,8 @@ import nbformat
 import pytest
 import yaml
 
+from collapse_lib import report
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -50,5 +52,7 @@ def test_results_and_summary_were_written(smoke_book):
     for col in ("paradigm", "selector", "n_train", "seed", "iteration", "gs", "entropy", "mnnd", "cov_trace", "fd",
                 "real_share", "within_class_nnd"):
         assert col in table.columns
+    series = list(report.SERIES_COLUMNS) + ["iteration"]
+    assert not table.duplicated(series).any(), "a series has rows of two runs"
     summary = (html_dir / "book" / "summary.html").read_text()
     assert summary.count("<tr") >= 9 and "not run" not in summary

@@ -1,0 +1,40 @@
+"""results/<profile>/metrics.csv: each series of rows appears once, whatever config produced it last."""
+
+import pandas as pd
+
+from collapse_lib import report
+
+
+def _rows(run, experiment="sizes", n_train=128, seed=0, gs=1.0, alpha=0.9, pool_factor=1.0):
+    return pd.DataFrame([{"experiment": experiment, "paradigm": "replace", "selector": "random", "n_train": n_train,
+                          "seed": seed, "iteration": it, "gs": gs * it, "alpha": alpha, "pool_factor": pool_factor,
+                          "run": run} for it in (1, 2, 3)])
+
+
+def test_a_rerun_with_another_config_replaces_its_series(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLLAPSE_RESULTS", str(tmp_path))
+    report.update_metrics_table("p", pd.concat([_rows("old-a"), _rows("b", n_train=256)]))
+    path = report.update_metrics_table("p", _rows("new-a", gs=2.0))  # e.g. the same size trained longer
+    table = pd.read_csv(path)
+    assert sorted(table.run.unique()) == ["b", "new-a"]
+    assert len(table) == 6 and list(table[table.run == "new-a"].gs) == [2.0, 4.0, 6.0]
+
+
+def test_series_differing_in_seed_alpha_or_experiment_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLLAPSE_RESULTS", str(tmp_path))
+    report.update_metrics_table("p", _rows("a"))
+    for other in (_rows("s1", seed=1), _rows("al", alpha=0.5), _rows("ab", experiment="ablation"),
+                  _rows("pf", pool_factor=2)):
+        path = report.update_metrics_table("p", other)
+    assert len(pd.read_csv(path)) == 15
+    # written again after the CSV round trip (2 read back as 2.0, empty as NaN): still one series each
+    path = report.update_metrics_table("p", _rows("pf2", pool_factor=2.0))
+    assert len(pd.read_csv(path)) == 15 and "pf" not in set(pd.read_csv(path).run)
+
+
+def test_a_whole_build_starts_the_table_afresh(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLLAPSE_RESULTS", str(tmp_path))
+    path = report.update_metrics_table("p", _rows("a"))
+    report.start_metrics_table("p")
+    assert not path.exists()
+    report.start_metrics_table("p")  # nothing to forget is fine

@@ -178,7 +178,7 @@ def cpu_book_training_steps() -> tuple[int, int]:
     for name, (builder, fixed) in CPU_BOOK_BUILDERS.items():
         kw = profile_parameters("cpu", name)
         base = {**kw.pop("base"), **kw.pop("base_changes", {})}
-        kw.pop("profile")
+        kw.pop("profile"), kw.pop("workers", None)
         for cfg in getattr(experiments, builder)(base, **kw, **fixed):
             run_name = f"{cfg.name}-{cfg.config_hash()}"
             if run_name in runs:
@@ -190,25 +190,52 @@ def cpu_book_training_steps() -> tuple[int, int]:
     return len(runs), sum(runs.values())
 
 
-def bench_book() -> None:
-    """The cpu book's cost on this machine: its training steps times one measured cpu-profile training step."""
+def _step_seconds(threads: int, width: int, blocks: int, batch_size: int, lr: float, steps: int = 300) -> float:
+    """Seconds per training step of the cpu profile's denoiser at ``threads`` torch threads (after a warm-up)."""
     from collapse_lib.diffusion import TrainSettings, make_scheduler, train_denoiser
     from collapse_lib.models import MLPDenoiser
 
-    base = profile_parameters("cpu", "01_generalization_to_memorization")["base"]
+    torch.set_num_threads(threads)
     images = torch.rand(256, 1, 8, 8) * 2 - 1
 
-    def train(steps):
-        model = MLPDenoiser(sample_size=8, width=base["width"], blocks=base["blocks"])
-        settings = TrainSettings(steps=steps, batch_size=base["batch_size"], lr=base["lr"])
+    def train(n):
+        model = MLPDenoiser(sample_size=8, width=width, blocks=blocks)
+        settings = TrainSettings(steps=n, batch_size=batch_size, lr=lr)
         return timed(train_denoiser, model, images, None, settings=settings, scheduler=make_scheduler(), seed=0)[1]
 
-    train(30)  # warm-up
-    per_step = train(300) / 300
+    train(30)
+    return train(steps) / steps
+
+
+def _parallel_step_seconds(workers: int, **kw) -> float:
+    """Effective seconds per step with ``workers`` processes training at once (wall of the slowest / all steps)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        per_step = list(pool.map(_step_seconds_kw, [kw] * workers))
+    return max(per_step) / workers
+
+
+def _step_seconds_kw(kw: dict) -> float:
+    return _step_seconds(**kw)
+
+
+def bench_book() -> None:
+    """The cpu book's cost on this machine: its training steps times one measured cpu-profile training step,
+    with the profile's workers x threads, against one process on all THREADS threads (the reference)."""
+    params = profile_parameters("cpu", "01_generalization_to_memorization")
+    base, workers = params["base"], params.get("workers", 1)
+    kw = {k: base[k] for k in ("width", "blocks", "batch_size", "lr")}
+    serial = _step_seconds(THREADS, **kw)
+    per_step = _parallel_step_seconds(workers, threads=base["threads"], **kw) if workers > 1 else serial
+    torch.set_num_threads(THREADS)
     n_runs, steps = cpu_book_training_steps()
-    print(f"cpu book: {n_runs} runs, {steps:,} training steps; one step here {per_step * 1e3:.1f} ms -> "
-          f"{steps * per_step / 60:.0f} min of training (target for the whole book: 45 min; sampling, metrics "
-          "and the HTML build added about 5% in the measured builds)")
+    print(f"cpu book: {n_runs} runs, {steps:,} training steps; one step here {serial * 1e3:.1f} ms on {THREADS} "
+          f"threads, {per_step * 1e3:.1f} ms with the profile's {workers} workers x {base['threads']} threads "
+          f"(ratio {per_step / serial:.2f}) -> {steps * per_step / 60:.0f} min of training (target for the whole "
+          "book: 45 min; sampling, metrics and the HTML build added 4-7 min in the measured builds)")
+
 
 BENCHES = {"greedy": bench_greedy, "scaling": bench_scaling, "threshold": bench_threshold, "knn": bench_knn, "book": bench_book}
 

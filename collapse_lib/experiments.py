@@ -74,8 +74,9 @@ def ablation_configs(base: dict, *, n_train: int, iterations: int, seeds=(0,), a
     return out
 
 
-def run_experiment(experiment: str, configs: list[RunConfig], *, runs_root=None, progress: bool = False) -> pd.DataFrame:
-    """Run or reuse every config; return their rows tagged with ``experiment``."""
-    table = run_many(configs, runs_root=runs_root or default_runs_root(), progress=progress)
+def run_experiment(experiment: str, configs: list[RunConfig], *, runs_root=None, progress: bool = False,
+                   workers: int = 1) -> pd.DataFrame:
+    """Run or reuse every config (``workers`` at a time); return their rows tagged with ``experiment``."""
+    table = run_many(configs, runs_root=runs_root or default_runs_root(), progress=progress, workers=workers)
     table.insert(0, "experiment", experiment)
     return table

@@ -35,13 +35,14 @@ base = {  # RunConfig values shared by every run of this notebook (denoiser, tra
     "fd_feature": "pixel", "save_models": False,
 }
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
+workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
 
 # %%
 base = {**base, **base_changes}
 from collapse_lib import experiments, findings, plots, report
 
 configs = experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds)
-table = experiments.run_experiment("sizes", configs)
+table = experiments.run_experiment("sizes", configs, workers=workers)
 report.update_metrics_table(profile, table)
 table.groupby(["n_train", "iteration"])[["gs", "entropy", "mnnd", "fd"]].mean().round(3)
 

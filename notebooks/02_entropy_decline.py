@@ -38,12 +38,13 @@ base = {  # RunConfig values shared by every run of this notebook (denoiser, tra
     "fd_feature": "pixel", "save_models": False,
 }
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
+workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
 
 # %%
 base = {**base, **base_changes}
 from collapse_lib import experiments, findings, plots, report
 
-table = experiments.run_experiment("sizes", experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds))
+table = experiments.run_experiment("sizes", experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds), workers=workers)
 report.update_metrics_table(profile, table)
 table.groupby(["n_train", "iteration"])[["entropy", "gen_entropy"]].mean().round(2)
 

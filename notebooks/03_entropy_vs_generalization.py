@@ -34,6 +34,7 @@ base = {  # RunConfig values shared by every run of this notebook (denoiser, tra
     "fd_feature": "pixel", "save_models": False,
 }
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
+workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
 
 # %%
 base = {**base, **base_changes}
@@ -41,7 +42,7 @@ import matplotlib.pyplot as plt
 
 from collapse_lib import experiments, findings, plots, report
 
-table = experiments.run_experiment("sizes", experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds))
+table = experiments.run_experiment("sizes", experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds), workers=workers)
 report.update_metrics_table(profile, table)
 result = findings.finding_3(table)
 points = table.groupby(["n_train", "iteration"], as_index=False)[["entropy", "gs", "cov_trace"]].mean()

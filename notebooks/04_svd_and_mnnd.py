@@ -33,13 +33,14 @@ base = {  # RunConfig values shared by every run of this notebook (denoiser, tra
     "fd_feature": "pixel", "save_models": False,
 }
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
+workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
 
 # %%
 base = {**base, **base_changes}
 from collapse_lib import experiments, plots, report
 from collapse_lib.loop.runner import load_iteration
 
-table = experiments.run_experiment("sizes", experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds))
+table = experiments.run_experiment("sizes", experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds), workers=workers)
 largest = table[table.n_train == max(sizes)]
 run_dir = experiments.default_runs_root() / largest.run.iloc[0]
 real, first = load_iteration(run_dir, 1)

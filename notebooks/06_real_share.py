@@ -36,6 +36,7 @@ base = {  # RunConfig values shared by every run of this notebook (denoiser, tra
     "fd_feature": "pixel", "save_models": False,
 }
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
+workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
 
 # %%
 base = {**base, **base_changes}
@@ -46,7 +47,7 @@ from collapse_lib import experiments, findings, plots, report
 configs = experiments.selection_configs(base, n_train=n_train, iterations=iterations, seeds=seeds,
                                         paradigms=["accumulate-subsample"], selectors=selectors, alpha=alpha,
                                         seeds_by_selector=seeds_by_selector)
-table = experiments.run_experiment("selection", configs)
+table = experiments.run_experiment("selection", configs, workers=workers)
 report.update_metrics_table(profile, table)
 
 # %%

@@ -37,6 +37,7 @@ base = {  # RunConfig values shared by every run of this notebook (denoiser, tra
     "fd_feature": "pixel", "save_models": False,
 }
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
+workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
 
 # %%
 base = {**base, **base_changes}
@@ -45,7 +46,7 @@ from collapse_lib.loop.runner import load_iteration
 
 configs = experiments.cfg_configs(base, n_train=n_train, iterations=iterations, guidance=guidance, seeds=seeds,
                                   selectors=selectors)
-table = experiments.run_experiment("cfg", configs)
+table = experiments.run_experiment("cfg", configs, workers=workers)
 report.update_metrics_table(profile, table)
 table.groupby(["selector", "iteration"])[["within_class_nnd", "entropy", "gs", "fd"]].mean().round(3)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import jupytext
 import papermill
 import yaml
+from papermill.translators import PythonTranslator
 
 from collapse_lib import report
 
@@ -41,6 +42,24 @@ def profile_parameters(profile: str, name: str) -> dict:
     if profile != "smoke" and not params:
         raise SystemExit(f"no parameters for {name} in params/{profile}/")
     return {**params, "profile": profile}
+
+
+def declared_parameters(name: str) -> set[str]:
+    """Names papermill reads from the notebook's `parameters` cell (what a profile may set)."""
+    nb = jupytext.read(ROOT / "notebooks" / f"{name}.py")
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    return {p.name for p in PythonTranslator.inspect(cell)}
+
+
+def check_profile(profile: str, names: list[str]) -> dict[str, dict]:
+    """Every notebook's profile parameters, refused before anything runs if one is not in its parameters cell."""
+    params = {name: profile_parameters(profile, name) for name in names}
+    for name, values in params.items():
+        unknown = sorted(set(values) - declared_parameters(name))
+        if unknown:
+            raise SystemExit(f"params/{profile}/ sets {unknown} for {name}, which has no such parameter "
+                             f"(its parameters: {sorted(declared_parameters(name))})")
+    return params
 
 
 def execute(name: str, out_dir: Path, parameters: dict | None) -> float:
@@ -80,6 +99,10 @@ def main() -> int:
         for name in args.only or names:
             print(f"{name}: {execute(name, Path(args.execute_only), None):.0f} s", flush=True)
         return 0
+    unknown = sorted(set(args.only or []) - set(names))
+    if unknown:
+        raise SystemExit(f"--only {unknown}: not notebooks of the book (choose from {names})")
+    params = check_profile(args.profile, names)
     folder = stage(args.profile)
     if not args.only:
         report.start_metrics_table(args.profile)  # a whole build writes the table afresh from the run cache
@@ -87,8 +110,7 @@ def main() -> int:
     for name in names:
         if args.only and name not in args.only and (folder / "book" / f"{name}.ipynb").is_file():
             continue
-        params = profile_parameters(args.profile, name)
-        print(f"{name}: {execute(name, folder / 'book', params):.0f} s", flush=True)
+        print(f"{name}: {execute(name, folder / 'book', params[name]):.0f} s", flush=True)
     subprocess.run([sys.executable, str(ROOT / "scripts" / "summary.py"), "--profile", args.profile,
                     "--out", str(folder / "book" / "summary.md")], check=True)
     print(f"notebooks executed in {time.perf_counter() - total:.0f} s", flush=True)

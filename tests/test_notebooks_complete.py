@@ -1,5 +1,7 @@
 """Every notebook is in the book, every book notebook has nbval coverage, and that coverage is current."""
 
+import ast
+import importlib.util
 from pathlib import Path
 
 import jupytext
@@ -53,3 +55,34 @@ def test_parameters_cell_and_claim(name):
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1 and "profile = \"smoke\"" in tagged[0].source
     assert all("os.environ" not in c.source for c in nb.cells), "notebooks take sizes from papermill, not the environment"
+
+
+def load_build_book():
+    spec = importlib.util.spec_from_file_location("build_book", ROOT / "scripts" / "build_book.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", sources())
+def test_papermill_reads_every_name_of_the_parameters_cell(name):
+    # papermill drops a line it cannot parse (e.g. an '=' inside a comment) and then calls the parameter unknown
+    nb = jupytext.read(ROOT / "notebooks" / f"{name}.py")
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    assigned = {t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)
+                for t in node.targets if isinstance(t, ast.Name)}
+    assert load_build_book().declared_parameters(name) == assigned
+
+
+@pytest.mark.parametrize("profile", ["smoke", "cpu", "paper"])
+def test_every_profile_sets_only_parameters_the_notebooks_declare(profile):
+    build_book = load_build_book()
+    params = build_book.check_profile(profile, build_book.toc_notebooks())
+    assert all(p["profile"] == profile for p in params.values())
+
+
+def test_a_misspelt_profile_parameter_is_refused_before_anything_runs(monkeypatch):
+    build_book = load_build_book()
+    monkeypatch.setattr(build_book, "profile_parameters", lambda profile, name: {"profile": profile, "wrokers": 2})
+    with pytest.raises(SystemExit, match="wrokers"):
+        build_book.check_profile("cpu", build_book.toc_notebooks())

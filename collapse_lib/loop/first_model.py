@@ -42,6 +42,18 @@ def first_model_key(cfg: RunConfig, settings: TrainSettings, device: torch.devic
     return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def first_model_group(cfg: RunConfig) -> str:
+    """Hash of the config values iteration 1's training depends on: runs with equal groups share a first model.
+
+    Unlike ``first_model_key`` it needs no torch state (threads and device as the config asks for them), so a
+    scheduler can group runs before any of them starts.
+    """
+    train_keys = ("train_steps", "epochs", "batch_size", "lr", "weight_decay", "warmup_steps", "ema_decay",
+                  "precision", "label_dropout", "device", "threads")
+    blob = {k: getattr(cfg, k) for k in _DATA_KEYS + _MODEL_KEYS + train_keys}
+    return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def _path(cache_dir: Path, key: str) -> Path:
     return Path(cache_dir) / "first_models" / f"{key}.safetensors"
 

@@ -34,6 +34,7 @@ from .config import RunConfig, validate
 from .first_model import first_model_key, load_first_model, store_first_model
 from .measure import is_current, measure, within_class_nnd
 from .paradigms import Pool, candidate_pool, next_training_set
+from .parallel import check_workers, run_dir_of, run_parallel
 
 #: config keys copied into each row of the tidy table
 TABLE_KEYS = ("name", "dataset", "paradigm", "selector", "n_train", "seed", "pool_factor", "conditional",
@@ -166,6 +167,11 @@ def _all_finished_and_current(run_dir: Path, iterations: int) -> bool:
     return all(store.is_finished(run_dir, n) and is_current(_stored_metrics(run_dir, n)) for n in range(1, iterations + 1))
 
 
+def _is_complete(run_dir: Path, cfg: RunConfig) -> bool:
+    """Every iteration of the run finished and measured by the current metrics, and its table written."""
+    return _all_finished_and_current(run_dir, cfg.iterations) and (run_dir / "metrics.csv").is_file()
+
+
 def _remeasure_if_stale(ctx: _Context, n: int, generations: dict[int, Pool]) -> None:
     """Re-measure a finished iteration whose metrics predate METRICS_VERSION, from its stored artifacts."""
     old = _stored_metrics(ctx.run_dir, n)
@@ -203,11 +209,11 @@ def run_loop(cfg: RunConfig, *, out: Path | None = None, runs_root: str | Path =
     there otherwise. The numbers do not change; only the training time of iteration 1 is saved.
     """
     cfg = validate(cfg)
-    run_dir = Path(out) if out is not None else Path(runs_root) / f"{cfg.name}-{cfg.config_hash()}"
+    run_dir = Path(out) if out is not None else run_dir_of(cfg, runs_root)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     _claim(run_dir, cfg)
-    if _all_finished_and_current(run_dir, cfg.iterations) and (run_dir / "metrics.csv").is_file():
+    if _is_complete(run_dir, cfg):
         return run_dir
     init_from_env()
     ctx = _Context(cfg, run_dir, _device(cfg), share_first_model)
@@ -248,8 +254,17 @@ def read_runs(run_dirs) -> pd.DataFrame:
 
 
 def run_many(configs: list[RunConfig], *, runs_root: str | Path = "runs", progress: bool = False,
-             share_first_model: bool = True) -> pd.DataFrame:
-    """Run (or reuse) several configs one after another and return their combined table."""
+             share_first_model: bool = True, workers: int = 1) -> pd.DataFrame:
+    """Run (or reuse) several configs and return their combined table (every config validated first).
+
+    ``workers`` > 1 runs that many at once, each in its own process (``parallel``); give each run
+    ``threads`` = cores / workers. The numbers are the same as one after another.
+    """
+    configs = [validate(c) for c in configs]
+    check_workers(workers, configs)
+    to_run = [c for c in configs if not _is_complete(run_dir_of(c, runs_root), c)]
+    if workers > 1 and len(to_run) > 1:
+        run_parallel(to_run, workers=workers, runs_root=runs_root, share_first_model=share_first_model)
     return read_runs([run_loop(c, runs_root=runs_root, progress=progress, share_first_model=share_first_model)
                       for c in configs])
 

@@ -1,0 +1,98 @@
+"""Several runs at once, each in its own process: more throughput on a few CPU cores than one run on all of them.
+
+A run's numbers do not depend on what runs beside it (every random draw is seeded from its config, and its
+thread count is part of its config), so a parallel ``run_many`` gives the same tables as a serial one.
+Runs that would train the same first model (see ``first_model``) are held back until one of them has
+finished iteration 1 and stored it, so each first model is still trained once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import warnings
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from . import store
+from .config import RunConfig
+from .first_model import first_model_group
+
+#: how often (seconds) a held-back run checks whether its first model has been stored
+POLL_SECONDS = 1.0
+
+
+def run_dir_of(cfg: RunConfig, runs_root: Path) -> Path:
+    """The run folder ``run_loop`` uses for ``cfg`` under ``runs_root``."""
+    return Path(runs_root) / f"{cfg.name}-{cfg.config_hash()}"
+
+
+def _run_one(cfg: RunConfig, runs_root: str, share_first_model: bool) -> str:
+    from .runner import run_loop
+
+    return str(run_loop(cfg, runs_root=runs_root, progress=False, share_first_model=share_first_model))
+
+
+def check_workers(workers: int, configs: list[RunConfig]) -> None:
+    """Refuse a bad worker count before any work; warn when workers x threads oversubscribes the cores."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a whole number >= 1; got {workers!r}")
+    if workers == 1:
+        return
+    cores = os.cpu_count() or 1
+    threads = [c.threads for c in configs]
+    if any(t is None for t in threads):
+        warnings.warn(f"workers={workers} with threads unset: each run uses every core; set threads to "
+                      f"{max(1, cores // workers)}", stacklevel=3)
+    elif workers * max(threads) > cores:
+        warnings.warn(f"workers={workers} x threads={max(threads)} exceeds the {cores} cores", stacklevel=3)
+
+
+class _Schedule:
+    """Which pending run may start now: one per first-model group until that group's first model is stored."""
+
+    def __init__(self, configs: list[RunConfig], runs_root: Path, share_first_model: bool):
+        self.pending = list(configs)
+        self.runs_root = runs_root
+        self.group = {id(c): first_model_group(c) if share_first_model else str(id(c)) for c in configs}
+        self.leader: dict[str, RunConfig] = {}
+
+    def _held_back(self, cfg: RunConfig) -> bool:
+        lead = self.leader.get(self.group[id(cfg)])
+        return lead is not None and not store.is_finished(run_dir_of(lead, self.runs_root), 1)
+
+    def next_ready(self) -> RunConfig | None:
+        for cfg in self.pending:
+            if not self._held_back(cfg):
+                self.pending.remove(cfg)
+                self.leader.setdefault(self.group[id(cfg)], cfg)
+                return cfg
+        return None
+
+
+def run_parallel(configs: list[RunConfig], *, workers: int, runs_root: str | Path,
+                 share_first_model: bool = True) -> list[Path]:
+    """Run (or reuse) every config, ``workers`` at a time; returns their run folders in the order given.
+
+    Configs that name the same run folder run once. When a run fails, no new run starts, the ones under way
+    finish (their results stay in the run cache) and the first error is raised.
+    """
+    runs_root = Path(runs_root)
+    unique = list({run_dir_of(c, runs_root): c for c in configs}.values())
+    schedule = _Schedule(unique, runs_root, share_first_model)
+    running: dict[Future, RunConfig] = {}
+    error: BaseException | None = None
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        while (schedule.pending and error is None) or running:
+            while error is None and len(running) < workers and (cfg := schedule.next_ready()) is not None:
+                running[pool.submit(_run_one, cfg, str(runs_root), share_first_model)] = cfg
+            done, _ = wait(running, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            for fut in done:
+                running.pop(fut)
+                if fut.exception() is not None and error is None:
+                    error = fut.exception()
+            if not running and schedule.pending and error is None and not done:
+                raise RuntimeError("no run can start: every pending run waits on a first model no run is training")
+    if error is not None:
+        raise error
+    return [run_dir_of(c, runs_root) for c in configs]

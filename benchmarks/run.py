@@ -171,19 +171,19 @@ def cpu_book_training_steps() -> tuple[int, int]:
     """(unique runs, optimizer steps) the cpu profile trains from an empty runs/: shared runs counted once, and
     iteration 1 counted once per first-model key (runs that differ only after it load it from the run cache)."""
     from collapse_lib import experiments
-    from collapse_lib.loop.first_model import first_model_key
-    from collapse_lib.loop.runner import _train_settings
+    from collapse_lib.loop.first_model import first_model_key, train_settings
 
     runs, first_models = {}, set()
     for name, (builder, fixed) in CPU_BOOK_BUILDERS.items():
         kw = profile_parameters("cpu", name)
         base = {**kw.pop("base"), **kw.pop("base_changes", {})}
-        kw.pop("profile"), kw.pop("workers", None)
+        kw.pop("profile")
+        kw.pop("workers", None)
         for cfg in getattr(experiments, builder)(base, **kw, **fixed):
             run_name = f"{cfg.name}-{cfg.config_hash()}"
             if run_name in runs:
                 continue
-            settings = _train_settings(cfg)
+            settings = train_settings(cfg)
             key = first_model_key(cfg, settings, torch.device("cpu"))
             runs[run_name] = (cfg.iterations - 1) * settings.steps + (0 if key in first_models else settings.steps)
             first_models.add(key)
@@ -213,12 +213,8 @@ def _parallel_step_seconds(workers: int, **kw) -> float:
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        per_step = list(pool.map(_step_seconds_kw, [kw] * workers))
+        per_step = [f.result() for f in [pool.submit(_step_seconds, **kw) for _ in range(workers)]]
     return max(per_step) / workers
-
-
-def _step_seconds_kw(kw: dict) -> float:
-    return _step_seconds(**kw)
 
 
 def bench_book() -> None:

@@ -55,10 +55,11 @@ def check_profile(profile: str, names: list[str]) -> dict[str, dict]:
     """Every notebook's profile parameters, refused before anything runs if one is not in its parameters cell."""
     params = {name: profile_parameters(profile, name) for name in names}
     for name, values in params.items():
-        unknown = sorted(set(values) - declared_parameters(name))
+        declared = declared_parameters(name)
+        unknown = sorted(set(values) - declared)
         if unknown:
             raise SystemExit(f"params/{profile}/ sets {unknown} for {name}, which has no such parameter "
-                             f"(its parameters: {sorted(declared_parameters(name))})")
+                             f"(its parameters: {sorted(declared)})")
     return params
 
 

@@ -191,11 +191,10 @@ def test_runs_that_differ_after_iteration_1_share_its_model_and_keep_their_numbe
 
 
 def test_first_model_key_follows_what_iteration_1_trains_on():
-    from collapse_lib.loop.first_model import first_model_key
-    from collapse_lib.loop.runner import _train_settings
+    from collapse_lib.loop.first_model import first_model_key, train_settings
 
     base = from_dict(TINY)
-    key = lambda cfg, device="cpu", world=1: first_model_key(cfg, _train_settings(cfg), torch.device(device), world)
+    key = lambda cfg, device="cpu", world=1: first_model_key(cfg, train_settings(cfg), torch.device(device), world)
     same = [{"selector": "greedy", "pool_factor": 2.0}, {"paradigm": "accumulate"}, {"guidance": 3.0},
             {"fd_feature": None}, {"name": "other"}, {"iterations": 5}, {"sample_steps": 9}, {"alpha": 0.5}]
     for change in same:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from pathlib import Path
 
 import torch
@@ -28,18 +29,35 @@ _DATA_KEYS = ("dataset", "data_root", "image_size", "n_train", "subset_seed")
 _MODEL_KEYS = ("model", "width", "blocks", "conditional", "seed")
 
 
+def train_settings(cfg: RunConfig) -> TrainSettings:
+    """The training settings a run's config asks for (``epochs``, when set, becomes a step count)."""
+    steps = cfg.train_steps
+    if cfg.epochs is not None:
+        steps = cfg.epochs * math.ceil(cfg.n_train / cfg.batch_size)
+    return TrainSettings(steps=steps, batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=cfg.weight_decay,
+                         warmup_steps=cfg.warmup_steps, label_dropout=cfg.label_dropout,
+                         ema_decay=cfg.ema_decay, precision=cfg.precision)
+
+
+def _training_inputs(cfg: RunConfig, settings: TrainSettings) -> dict:
+    """The config values and training settings iteration 1's weights depend on."""
+    return {**{k: getattr(cfg, k) for k in _DATA_KEYS + _MODEL_KEYS}, "train": dataclasses.asdict(settings)}
+
+
+def _digest(blob: dict) -> str:
+    return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def first_model_key(cfg: RunConfig, settings: TrainSettings, device: torch.device, world: int = 1) -> str:
     """Hash of everything the model trained at iteration 1 depends on (and nothing it does not)."""
-    blob = {
+    return _digest({
         "version": FIRST_MODEL_VERSION,
         "torch": torch.__version__,
-        **{k: getattr(cfg, k) for k in _DATA_KEYS + _MODEL_KEYS},
-        "train": dataclasses.asdict(settings),
+        **_training_inputs(cfg, settings),
         "device": device.type,
         "threads": torch.get_num_threads() if device.type == "cpu" else None,
         "world": world,
-    }
-    return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:16]
+    })
 
 
 def first_model_group(cfg: RunConfig) -> str:
@@ -48,10 +66,7 @@ def first_model_group(cfg: RunConfig) -> str:
     Unlike ``first_model_key`` it needs no torch state (threads and device as the config asks for them), so a
     scheduler can group runs before any of them starts.
     """
-    train_keys = ("train_steps", "epochs", "batch_size", "lr", "weight_decay", "warmup_steps", "ema_decay",
-                  "precision", "label_dropout", "device", "threads")
-    blob = {k: getattr(cfg, k) for k in _DATA_KEYS + _MODEL_KEYS + train_keys}
-    return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:16]
+    return _digest({**_training_inputs(cfg, train_settings(cfg)), "device": cfg.device, "threads": cfg.threads})
 
 
 def _path(cache_dir: Path, key: str) -> Path:

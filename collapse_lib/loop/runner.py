@@ -24,14 +24,14 @@ import pandas as pd
 import torch
 
 from ..data import load_dataset
-from ..diffusion import TrainSettings, make_scheduler, sample_images, train_denoiser
+from ..diffusion import make_scheduler, sample_images, train_denoiser
 from ..distributed import barrier, init_from_env, is_main_process, rank_and_world
 from ..features import make_features
 from ..models import build_denoiser
 from ..seeding import derive_seed, seed_everything
 from . import store
 from .config import RunConfig, validate
-from .first_model import first_model_key, load_first_model, store_first_model
+from .first_model import first_model_key, load_first_model, store_first_model, train_settings
 from .measure import is_current, measure, within_class_nnd
 from .paradigms import Pool, candidate_pool, next_training_set
 from .parallel import check_workers, run_dir_of, run_parallel
@@ -89,15 +89,6 @@ class _Context:
         return within_class_nnd(self.metric_features(self.real.images), self.real.labels)
 
 
-def _train_settings(cfg: RunConfig) -> TrainSettings:
-    steps = cfg.train_steps
-    if cfg.epochs is not None:
-        steps = cfg.epochs * int(np.ceil(cfg.n_train / cfg.batch_size))
-    return TrainSettings(steps=steps, batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=cfg.weight_decay,
-                         warmup_steps=cfg.warmup_steps, label_dropout=cfg.label_dropout,
-                         ema_decay=cfg.ema_decay, precision=cfg.precision)
-
-
 def _save_model(model, scheduler, folder: Path) -> None:
     from diffusers import DDPMPipeline
 
@@ -112,7 +103,7 @@ def _generation_labels(cfg: RunConfig, n_samples: int, num_classes: int) -> np.n
 
 def _trained_denoiser(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[torch.nn.Module, bool]:
     """The denoiser of iteration n and whether it was trained here (False: iteration 1's, loaded from the cache)."""
-    cfg, settings = ctx.cfg, _train_settings(ctx.cfg)
+    cfg, settings = ctx.cfg, train_settings(ctx.cfg)
     seed_everything(derive_seed(cfg.seed, n, "init"))
     model = build_denoiser(cfg.model, sample_size=ctx.image_shape[-1], in_channels=ctx.image_shape[0],
                            num_classes=ctx.data.num_classes if cfg.conditional else None,

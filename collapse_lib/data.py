@@ -42,6 +42,11 @@ class ImageDataset:
         x = self.images if idx is None else self.images[idx]
         return x.astype(np.float32) / (self.max_value / 2.0) - 1.0
 
+    def quantize(self, images: np.ndarray) -> np.ndarray:
+        """Float images in [-1, 1] rounded to this dataset's grey levels (as if stored in its own format), float32."""
+        levels = np.round((np.clip(images, -1, 1) + 1) * (self.max_value / 2.0))
+        return (levels / (self.max_value / 2.0) - 1.0).astype(np.float32)
+
     def subset(self, n: int, seed: int) -> np.ndarray:
         """Positions of a size-n subset; for one seed, smaller subsets are prefixes of larger ones."""
         if not 1 <= n <= len(self):

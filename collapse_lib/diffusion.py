@@ -30,17 +30,76 @@ class TrainSettings:
     batch_size: int = 128  # global batch (split across processes)
     lr: float = 1e-4  # peak learning rate
     weight_decay: float = 1e-6  # AdamW weight decay
-    warmup_steps: int = 0  # linear warm-up, then constant
+    warmup_steps: int = 0  # linear warm-up, then the schedule below
+    lr_schedule: str = "constant"  # after warm-up: constant | cosine (decay to 0 at the last step)
     label_dropout: float = 0.1  # class-conditional only: share of labels replaced by the null class
     ema_decay: float | None = None  # keep and return an exponential moving average of the weights
     precision: str = "fp32"  # fp32 | bf16 | fp16 (autocast; CUDA only)
     grad_clip: float | None = 1.0  # max gradient norm
 
 
-def make_scheduler(num_train_timesteps: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02) -> DDPMScheduler:
-    """The DDPM noise schedule (linear betas), predicted x0 clipped to [-1, 1] when sampling."""
+#: what the denoiser outputs: the noise (Ho et al. 2020), the clean image, v = sqrt(a) eps - sqrt(1-a) x0
+#: (Salimans & Ho 2022), or the clean image through EDM's preconditioning (Karras et al. 2022; see
+#: ``Preconditioned``); diffusers' names for what the sampler receives
+PREDICTIONS = {"epsilon": "epsilon", "x0": "sample", "v": "v_prediction", "edm": "sample"}
+SIGMA_DATA = 0.5  # EDM's assumed standard deviation of the data
+#: noise schedules: linear betas 1e-4..0.02 (Ho et al. 2020) or the cosine schedule (Nichol & Dhariwal 2021)
+SCHEDULES = {"linear": "linear", "cosine": "squaredcos_cap_v2"}
+
+
+def make_scheduler(num_train_timesteps: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02, *,
+                   schedule: str = "linear", prediction: str = "epsilon") -> DDPMScheduler:
+    """The DDPM noise schedule, predicted x0 clipped to [-1, 1] when sampling (``schedule``/``prediction``: keys above)."""
+    if schedule not in SCHEDULES:
+        raise ValueError(f"unknown noise schedule {schedule!r}; choose one of {tuple(SCHEDULES)}")
+    if prediction not in PREDICTIONS:
+        raise ValueError(f"unknown prediction {prediction!r}; choose one of {tuple(PREDICTIONS)}")
     return DDPMScheduler(num_train_timesteps=num_train_timesteps, beta_start=beta_start, beta_end=beta_end,
-                         beta_schedule="linear", clip_sample=True, prediction_type="epsilon")
+                         beta_schedule=SCHEDULES[schedule], clip_sample=True, prediction_type=PREDICTIONS[prediction])
+
+
+class Preconditioned(torch.nn.Module):
+    """EDM preconditioning (Karras et al. 2022, Table 1) of a network F on the DDPM (variance-preserving) schedule.
+
+    With y = x_t / sqrt(a_t) = x0 + sigma eps and sigma^2 = (1 - a_t) / a_t, the clean-image estimate is
+    D(y) = c_skip y + c_out F(c_in y, t): c_skip = s^2 / (sigma^2 + s^2), c_out = sigma s / sqrt(sigma^2 + s^2),
+    c_in = 1 / sqrt(sigma^2 + s^2), s = sigma_data. At low noise D is the input plus a small correction (so
+    samples are not pulled onto what the network can reconstruct); at high noise it is F's x0 prediction.
+    Called like a diffusers denoiser; returns D (the sampler's prediction type is ``sample``).
+    """
+
+    def __init__(self, net, alphas_cumprod: torch.Tensor, sigma_data: float = SIGMA_DATA):
+        super().__init__()
+        self.net, self.sigma_data = net, sigma_data
+        self.register_buffer("alphas", alphas_cumprod.float().clone(), persistent=False)
+
+    @property
+    def config(self):
+        return self.net.config
+
+    def coefficients(self, t: torch.Tensor, ndim: int):
+        a = self.alphas.to(t.device)[t].view(-1, *([1] * (ndim - 1)))
+        sigma2, s2 = (1 - a) / a, self.sigma_data**2
+        return a, s2 / (sigma2 + s2), sigma2.sqrt() * self.sigma_data / (sigma2 + s2).sqrt(), 1 / (sigma2 + s2).sqrt()
+
+    def forward(self, x, t, class_labels=None, return_dict: bool = True):
+        t = t.expand(len(x)) if t.ndim else t.repeat(len(x))
+        a, c_skip, c_out, c_in = self.coefficients(t, x.ndim)
+        y = x / a.sqrt()
+        d = c_skip * y + c_out * self.net(c_in * y, t, class_labels=class_labels).sample
+        from diffusers.models.unets.unet_2d import UNet2DOutput
+
+        return UNet2DOutput(sample=d) if return_dict else (d,)
+
+
+def training_target(scheduler: DDPMScheduler, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """What the denoiser is trained to output at x_t = sqrt(a_t) x0 + sqrt(1 - a_t) noise."""
+    kind = scheduler.config.prediction_type
+    if kind == "epsilon":
+        return noise
+    if kind == "sample":
+        return x0
+    return scheduler.get_velocity(x0, noise, t)
 
 
 def _autocast(device: torch.device, precision: str):
@@ -80,8 +139,7 @@ def train_denoiser(model, images: torch.Tensor, labels: torch.Tensor | None, *, 
     ema = copy.deepcopy(model).eval() if settings.ema_decay else None
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
                             fused=device.type in ("cpu", "cuda"))
-    warm = max(1, settings.warmup_steps)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, settings))
     alphas = scheduler.alphas_cumprod.to(device)
     local = settings.batch_size // world
     bar = tqdm(total=settings.steps, desc="train", disable=not progress or rank != 0, leave=False)
@@ -98,7 +156,11 @@ def train_denoiser(model, images: torch.Tensor, labels: torch.Tensor | None, *, 
             drop = (torch.rand(len(y), generator=gen) < settings.label_dropout).to(device)
             y = torch.where(drop, torch.full_like(y, model.config.num_class_embeds - 1), y)
         with _autocast(device, settings.precision):
-            loss = torch.nn.functional.mse_loss(ddp(xt, t, class_labels=y).sample.float(), noise)
+            out = ddp(xt, t, class_labels=y).sample.float()
+        if isinstance(model, Preconditioned):  # EDM's loss weight 1 / c_out^2 on the x0 error
+            loss = ((out - x0) / model.coefficients(t, x0.ndim)[2]).square().mean()
+        else:
+            loss = torch.nn.functional.mse_loss(out, training_target(scheduler, x0, noise, t))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if settings.grad_clip:
@@ -112,6 +174,19 @@ def train_denoiser(model, images: torch.Tensor, labels: torch.Tensor | None, *, 
         bar.update(1)
     bar.close()
     return (ema or model).eval()
+
+
+LR_SCHEDULES = ("constant", "cosine")
+
+
+def lr_factor(step: int, settings: TrainSettings) -> float:
+    """Learning-rate multiplier at ``step``: linear warm-up, then constant or a cosine decay to 0."""
+    warm = max(1, settings.warmup_steps)
+    if step < warm:
+        return (step + 1) / warm
+    if settings.lr_schedule == "cosine":
+        return 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, settings.steps - warm)))
+    return 1.0
 
 
 def _wrap_ddp(model, device):

@@ -22,6 +22,16 @@ def default_runs_root() -> Path:
     return Path(os.environ.get("COLLAPSE_RUNS") or project_root() / "runs")
 
 
+def real_classifier(dataset: str = "digits", *, data_root: str | None = None, runs_root=None):
+    """The classifier the loop trains on a dataset's real images for Fréchet distances (cached in the run cache)."""
+    from .data import load_dataset
+    from .features import ClassifierFeatures
+
+    data = load_dataset(dataset, root=data_root)
+    cache = Path(runs_root or default_runs_root()) / "_cache"
+    return ClassifierFeatures(data.to_float(), data.labels, cache_dir=cache, num_classes=data.num_classes)
+
+
 def _cfg(base: dict, **changes) -> RunConfig:
     return from_dict({**base, **changes})
 

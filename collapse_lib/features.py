@@ -123,9 +123,17 @@ class ClassifierFeatures:
         return np.concatenate([self.net.body(x).numpy() for x in _batches(images, 1024)])
 
     @torch.no_grad()
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        """Class probabilities (softmax), shape (n, classes)."""
+        return np.concatenate([torch.softmax(self.net(x), 1).numpy() for x in _batches(images, 1024)])
+
     def predict(self, images: np.ndarray) -> np.ndarray:
         """Most likely class of each image."""
-        return np.concatenate([self.net(x).argmax(1).numpy() for x in _batches(images, 1024)])
+        return self.probabilities(images).argmax(1)
+
+    def confident_share(self, images: np.ndarray, threshold: float = 0.9) -> float:
+        """Share of images the classifier assigns to one class with probability above ``threshold``."""
+        return float((self.probabilities(images).max(1) > threshold).mean())
 
 
 class InceptionFeatures:

@@ -22,6 +22,35 @@ def generalization_score(generated, train) -> float:
     return float(nearest_distance(g, t).mean())
 
 
+#: a sample is a near-copy when its nearest training image is closer than this share of the second-nearest
+COPY_RATIO = 1.0 / 3.0
+
+
+def nearest_ratio(generated, train) -> np.ndarray:
+    """Per generated sample, distance to the nearest over distance to the second-nearest training sample.
+
+    Exact duplicate training rows count once (a duplicated image is one image, not two neighbours), so a copy
+    of an image that appears twice in the training set still has a ratio near 0. A sample that sits on a
+    training image (both distances 0 cannot happen after deduplication) has ratio 0.
+    """
+    g = as_matrix(generated, name="generated")
+    t = np.unique(as_matrix(train, name="train", min_rows=2), axis=0)
+    if len(t) < 2:
+        raise ValueError("train: needs at least two distinct rows for a second-nearest neighbour")
+    dist = knn(g, t, 2)[0]
+    return np.divide(dist[:, 0], dist[:, 1], out=np.zeros(len(g)), where=dist[:, 1] > 0)
+
+
+def memorized_share(generated, train, *, ratio: float = COPY_RATIO) -> float:
+    """Share of generated samples that copy a training sample: nearest < ``ratio`` x second-nearest distance.
+
+    The near-copy criterion of Carlini et al. (2023, Sec. 4) and Yoon et al. (2023), with ratio 1/3.
+    """
+    if not 0 < ratio < 1:
+        raise ValueError(f"ratio must lie strictly between 0 and 1; got {ratio}")
+    return float(np.mean(nearest_ratio(generated, train) < ratio))
+
+
 def log_unit_ball_volume(d: int) -> float:
     """log c_d, the log-volume of the Euclidean unit ball in d dimensions."""
     return 0.5 * d * math.log(math.pi) - special.gammaln(0.5 * d + 1.0)

@@ -14,7 +14,8 @@ from .paths import results_dir
 #: columns every row of metrics.csv has (empty where one does not apply)
 TABLE_COLUMNS = ("experiment", "paradigm", "selector", "n_train", "seed", "iteration", "gs", "entropy", "mnnd",
                  "cov_trace", "fd", "real_share", "within_class_nnd", "train_within_class_nnd", "alpha", "pool_factor",
-                 "guidance", "gen_entropy", "gen_mnnd", "gen_cov_trace", "run")
+                 "guidance", "gen_entropy", "gen_mnnd", "gen_cov_trace", "memorized_share", "gs_ratio", "trace_ratio",
+                 "fd_floor", "fd_noise", "real_within_class_nnd", "run")
 
 
 def _clean(obj):

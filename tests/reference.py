@@ -64,3 +64,10 @@ def gaussian_entropy(cov):
     """Closed-form differential entropy (nats) of N(mu, cov)."""
     d = cov.shape[0]
     return 0.5 * (d * math.log(2 * math.pi * math.e) + np.linalg.slogdet(cov)[1])
+
+
+def nearest_ratio(gen, train):
+    """Nearest over second-nearest distance to the distinct training rows, by brute force."""
+    train = np.unique(np.asarray(train, np.float64).reshape(len(train), -1), axis=0)
+    d = np.sort(pairwise(gen, train), axis=1)
+    return np.array([a / b if b > 0 else 0.0 for a, b in zip(d[:, 0], d[:, 1], strict=True)])

@@ -126,3 +126,28 @@ def test_knn_self_search_excludes_self_even_with_duplicates(rng, backend):
     assert not (idx == np.arange(len(x))[:, None]).any()
     assert (dist[:10] == 0).all() and (dist[50:] == 0).all()
     assert (dist[10:50, 0] > 0).all()
+
+
+def test_nearest_ratio_matches_brute_force(rng):
+    gen, train = rng.normal(size=(60, 7)), rng.normal(size=(90, 7))
+    np.testing.assert_allclose(metrics.nearest_ratio(gen, train), ref.nearest_ratio(gen, train), rtol=1e-12)
+
+
+def test_memorized_share_counts_near_copies(rng):
+    train = rng.normal(size=(100, 16)) * 3
+    copies = train[:30] + rng.normal(size=(30, 16)) * 0.01  # near-copies of 30 training images
+    novel = rng.normal(size=(70, 16)) * 3  # fresh draws from the same distribution
+    gen = np.concatenate([copies, novel])
+    expected = float(np.mean(ref.nearest_ratio(gen, train) < 1 / 3))
+    assert metrics.memorized_share(gen, train) == pytest.approx(expected)
+    assert 0.3 <= metrics.memorized_share(gen, train) <= 0.35  # the copies, and no fresh draw in 16 dimensions
+    assert metrics.memorized_share(novel, train) == 0.0
+
+
+def test_memorized_share_counts_a_duplicated_training_image_once(rng):
+    train = rng.normal(size=(40, 8))
+    doubled = np.concatenate([train, train[:10]])  # ten images appear twice
+    copies = train[:10] + 1e-3
+    assert metrics.memorized_share(copies, doubled) == 1.0
+    with pytest.raises(ValueError, match="ratio"):
+        metrics.memorized_share(copies, train, ratio=1.5)

@@ -71,3 +71,26 @@ def test_sampling_is_seeded_and_in_range(sampler, steps):
     a, b = sample_images(model, 20, **kw), sample_images(model, 20, **kw)
     assert a.shape == (20, 1, 8, 8) and (a == b).all() and a.min() >= -1 and a.max() <= 1
     assert not (a == sample_images(model, 20, **{**kw, "seed": 6})).all()
+
+
+@pytest.mark.parametrize("prediction", ["epsilon", "x0", "v"])
+def test_training_target_inverts_to_the_clean_image(prediction):
+    """The scheduler's own step recovers x0 from x_t and the exact target, for every prediction type."""
+    from collapse_lib.diffusion import training_target
+
+    sched = make_scheduler(schedule="cosine", prediction=prediction)
+    x0, noise = torch.rand(4, 1, 8, 8) * 2 - 1, torch.randn(4, 1, 8, 8)
+    t = torch.tensor([3, 200, 600, 900])  # where sqrt(a_t) is not vanishingly small
+    a = sched.alphas_cumprod[t].view(-1, 1, 1, 1)
+    xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
+    target = training_target(sched, x0, noise, t)
+    x0_hat = {"epsilon": (xt - (1 - a).sqrt() * target) / a.sqrt(), "x0": target,
+              "v": a.sqrt() * xt - (1 - a).sqrt() * target}[prediction]
+    torch.testing.assert_close(x0_hat, x0, atol=1e-3, rtol=1e-3)
+
+
+def test_unknown_prediction_or_schedule_is_refused():
+    with pytest.raises(ValueError, match="prediction"):
+        make_scheduler(prediction="score")
+    with pytest.raises(ValueError, match="schedule"):
+        make_scheduler(schedule="sigmoid")

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from ..data import DATASET_SIZES, DATASETS
+from ..diffusion import PREDICTIONS, SCHEDULES
 from ..features import FEATURES
 from ..models import MODELS
 
@@ -57,7 +58,9 @@ class RunConfig:
     lr: float = 1e-3
     weight_decay: float = 0.0
     warmup_steps: int = 100
-    ema_decay: float | None = None
+    ema_decay: float | None = None  # keep an exponential moving average of the weights (e.g. 0.999) and sample from it
+    prediction: str = "epsilon"  # what the denoiser outputs: epsilon (noise) | x0 (clean image) | v
+    noise_schedule: str = "linear"  # linear betas 1e-4..0.02 | cosine (Nichol & Dhariwal 2021)
     precision: str = "fp32"  # fp32 | bf16 | fp16 (CUDA)
     # sampling
     sampler: str = "ddim"  # ddpm | ddim
@@ -71,7 +74,7 @@ class RunConfig:
     device: str = "auto"  # auto | cpu | cuda
     threads: int | None = None  # torch CPU threads (None: leave as is)
     save_models: bool = True  # save each iteration's denoiser (DDPMPipeline layout)
-    quantize_samples: bool = False  # store generated images as uint8 (like PNG files) instead of float32
+    quantize_samples: bool = False  # round generated images to the dataset's grey levels (stored like the real images)
     extra: dict = field(default_factory=dict)  # free-form notes carried into config.json (not validated)
 
     # ---- derived -------------------------------------------------------------------------------------
@@ -96,7 +99,8 @@ class RunConfig:
 _CHOICES = {
     "dataset": DATASETS, "paradigm": PARADIGMS, "selector": SELECTORS, "model": MODELS,
     "select_feature": FEATURES, "metric_feature": FEATURES, "sampler": ("ddpm", "ddim"),
-    "precision": ("fp32", "bf16", "fp16"), "device": ("auto", "cpu", "cuda"),
+    "precision": ("fp32", "bf16", "fp16"), "device": ("auto", "cpu", "cuda"), "prediction": tuple(PREDICTIONS),
+    "noise_schedule": tuple(SCHEDULES),
 }
 
 
@@ -148,6 +152,8 @@ def _value_problems(c: RunConfig) -> list[str]:
         p.append(f"label_dropout: must lie in [0, 1); got {c.label_dropout}")
     if c.lr <= 0:
         p.append(f"lr: must be > 0; got {c.lr}")
+    if c.ema_decay is not None and not 0 < c.ema_decay < 1:
+        p.append(f"ema_decay: must lie strictly between 0 and 1 (or null for no EMA); got {c.ema_decay}")
     return p
 
 

@@ -26,7 +26,7 @@ from .config import RunConfig
 FIRST_MODEL_VERSION = 1
 
 _DATA_KEYS = ("dataset", "data_root", "image_size", "n_train", "subset_seed")
-_MODEL_KEYS = ("model", "width", "blocks", "conditional", "seed")
+_MODEL_KEYS = ("model", "width", "blocks", "conditional", "seed", "prediction", "noise_schedule")
 
 
 def train_settings(cfg: RunConfig) -> TrainSettings:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..metrics import covariance_trace, frechet_distance, generalization_score, kl_entropy, mnnd
+from ..metrics import covariance_trace, frechet_distance, generalization_score, kl_entropy, memorized_share, mnnd
 from .paradigms import Pool
 
-METRICS_VERSION = 4  # 1: G_n metrics on every sample; 2: on the first n_train samples;
+METRICS_VERSION = 5  # 1: G_n metrics on every sample; 2: on the first n_train samples;
 # 3: Fréchet distances in the features of a classifier with seeded initial weights (features.ClassifierFeatures);
-# 4: conditional runs also measure the within-class NND of the training set D_n
+# 4: conditional runs also measure the within-class NND of the training set D_n;
+# 5: memorization and quality references: memorized_share, gs_ratio, trace_ratio, fd_floor, fd_noise
 
 
 def evaluation_set(g_n: Pool, n_train: int) -> Pool:
@@ -32,6 +33,18 @@ def within_class_nnd(features: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean(vals))
 
 
+def noise_images(n: int, shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
+    """Per-pixel Gaussian noise clipped to [-1, 1]: the Fréchet distance a model that learned nothing scores."""
+    return np.clip(np.random.default_rng(seed).normal(size=(n, *shape)), -1, 1).astype(np.float32)
+
+
+def memorization_metrics(f_gen: np.ndarray, f_train: np.ndarray, real_trace: float) -> dict:
+    """How close G_n sits to D_n: near-copy share, GS over D_n's own MNND, spread relative to the real subset."""
+    gs = generalization_score(f_gen, f_train)
+    return {"gs": gs, "memorized_share": memorized_share(f_gen, f_train), "gs_ratio": gs / mnnd(f_train),
+            "trace_ratio": covariance_trace(f_gen) / real_trace}
+
+
 def measure(ctx, d_n: Pool, g_n: Pool, n: int) -> dict:
     """Every per-iteration number of the run (``ctx``: the runner's context of features and real data)."""
     g_eval = evaluation_set(g_n, ctx.cfg.n_train)
@@ -39,16 +52,16 @@ def measure(ctx, d_n: Pool, g_n: Pool, n: int) -> dict:
     sources, counts = np.unique(d_n.source, return_counts=True)
     m = {
         "iteration": n, "metrics_version": METRICS_VERSION,
-        "gs": generalization_score(f_gen, f_train), "entropy": kl_entropy(f_train),
+        **memorization_metrics(f_gen, f_train, ctx.real_trace), "entropy": kl_entropy(f_train),
         "mnnd": mnnd(f_train), "cov_trace": covariance_trace(f_train), "gen_entropy": kl_entropy(f_gen),
         "gen_mnnd": mnnd(f_gen), "gen_cov_trace": covariance_trace(f_gen),
         "real_share": float(np.mean(d_n.source == 0)), "n_train_set": len(d_n), "n_generated": len(g_n),
         "n_evaluated": len(g_eval),
         "source_share": {int(s): float(c / len(d_n)) for s, c in zip(sources, counts, strict=True)},
-        "fd": None, "within_class_nnd": None, "train_within_class_nnd": None,
+        "fd": None, "fd_floor": None, "fd_noise": None, "within_class_nnd": None, "train_within_class_nnd": None,
     }
     if ctx.fd_features is not None:
-        m["fd"] = frechet_distance(ctx.fd_features(g_eval.images), ctx.real_fd)
+        m.update(fd=frechet_distance(ctx.fd_features(g_eval.images), ctx.real_fd), **ctx.fd_references)
     if ctx.cfg.conditional:
         m["within_class_nnd"] = within_class_nnd(f_gen, g_eval.labels)
         m["train_within_class_nnd"] = within_class_nnd(f_train, d_n.labels)

@@ -24,15 +24,16 @@ import pandas as pd
 import torch
 
 from ..data import load_dataset
-from ..diffusion import make_scheduler, sample_images, train_denoiser
+from ..diffusion import Preconditioned, make_scheduler, sample_images, train_denoiser
 from ..distributed import barrier, init_from_env, is_main_process, rank_and_world
 from ..features import make_features
+from ..metrics import covariance_trace, frechet_distance
 from ..models import build_denoiser
 from ..seeding import derive_seed, seed_everything
 from . import store
 from .config import RunConfig, validate
 from .first_model import first_model_key, load_first_model, store_first_model, train_settings
-from .measure import is_current, measure, within_class_nnd
+from .measure import is_current, measure, noise_images, within_class_nnd
 from .paradigms import Pool, candidate_pool, next_training_set
 from .parallel import check_workers, run_dir_of, run_parallel
 
@@ -70,7 +71,7 @@ class _Context:
         idx = self.data.subset(cfg.n_train, cfg.subset_seed)
         self.real = Pool(self.data.to_float(idx), self.data.labels[idx], np.zeros(len(idx), np.int16), self.data.ids[idx])
         self.image_shape = tuple(self.data.images.shape[1:])
-        self.scheduler = make_scheduler()
+        self.scheduler = make_scheduler(schedule=cfg.noise_schedule, prediction=cfg.prediction)
         self.cache_dir = run_dir.parent / "_cache"
         all_real = self.data.to_float()
         kw = dict(real_images=all_real, real_labels=self.data.labels, cache_dir=self.cache_dir, device=str(device),
@@ -82,6 +83,18 @@ class _Context:
         if cfg.fd_feature is not None:
             self.fd_features = make_features(cfg.fd_feature, **kw)
             self.real_fd = self.fd_features(all_real)
+
+    @cached_property
+    def real_trace(self) -> float:
+        """Covariance trace of the real training subset D_1 in the metric features (trace_ratio's denominator)."""
+        return covariance_trace(self.metric_features(self.real.images))
+
+    @cached_property
+    def fd_references(self) -> dict:
+        """Fréchet distances of the real subset D_1 (the floor at this N) and of clipped noise to the full real set."""
+        fake = noise_images(len(self.real), self.image_shape)
+        return {"fd_floor": frechet_distance(self.fd_features(self.real.images), self.real_fd),
+                "fd_noise": frechet_distance(self.fd_features(fake), self.real_fd)}
 
     @cached_property
     def real_within_class_nnd(self) -> float:
@@ -108,6 +121,8 @@ def _trained_denoiser(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple
     model = build_denoiser(cfg.model, sample_size=ctx.image_shape[-1], in_channels=ctx.image_shape[0],
                            num_classes=ctx.data.num_classes if cfg.conditional else None,
                            width=cfg.width, blocks=cfg.blocks)
+    if cfg.prediction == "edm":
+        model = Preconditioned(model, ctx.scheduler.alphas_cumprod)
     key = first_model_key(cfg, settings, ctx.device, rank_and_world()[1]) if n == 1 and ctx.share_first_model else None
     if key is not None and load_first_model(model, ctx.cache_dir, key):
         return model.to(ctx.device), False
@@ -132,11 +147,11 @@ def _run_iteration(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[Po
                            seed=derive_seed(cfg.seed, n, "sample"), batch_size=cfg.sample_batch,
                            device=ctx.device, precision=cfg.precision, progress=progress)
     if cfg.quantize_samples:
-        images = np.round((images + 1) * 127.5).astype(np.uint8).astype(np.float32) / 127.5 - 1
+        images = ctx.data.quantize(images)
     t2 = time.perf_counter()
     store.atomic_save_npz(it / "samples.npz", images=images.astype(np.float32), labels=gen_labels)
     if cfg.save_models:
-        _save_model(model.cpu(), ctx.scheduler, it / "model")
+        _save_model(getattr(model, "net", model).cpu(), ctx.scheduler, it / "model")
     g_n = Pool.generated(images, gen_labels, n)
     metrics = measure(ctx, d_n, g_n, n)
     metrics.update(trained=trained, train_seconds=t1 - t0, sample_seconds=t2 - t1)

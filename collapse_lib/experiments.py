@@ -90,3 +90,24 @@ def run_experiment(experiment: str, configs: list[RunConfig], *, runs_root=None,
     table = run_many(configs, runs_root=runs_root or default_runs_root(), progress=progress, workers=workers)
     table.insert(0, "experiment", experiment)
     return table
+
+
+def nearest_training_images(run_dir, iteration: int, *, k: int = 8):
+    """k samples of one iteration (evenly spread over G_n), their nearest images in that iteration's D_n and the
+    distances (pixel space): what Fig. 1 and Fig. 12 show."""
+    import numpy as np
+
+    from .loop.runner import load_iteration
+    from .neighbors import knn
+
+    d_n, g_n = load_iteration(run_dir, iteration)
+    take = np.linspace(0, len(g_n) - 1, k).astype(int)
+    dist, idx = knn(g_n.images[take], d_n.images, 1)
+    return g_n.images[take], d_n.images[idx[:, 0]], dist[:, 0]
+
+
+def samples_by_iteration(run_dir, iterations, *, k: int = 12) -> dict:
+    """The first k samples of G_n for each iteration n in ``iterations`` (Figs. 15-20's grids)."""
+    from .loop.runner import load_iteration
+
+    return {n: load_iteration(run_dir, n)[1].images[:k] for n in iterations}

@@ -1,4 +1,9 @@
-"""Figures the notebooks show (seaborn/matplotlib); each returns its matplotlib Figure."""
+"""Figures the notebooks show (matplotlib/seaborn); each returns its matplotlib Figure.
+
+One look across the book: a colour-blind-safe palette with one fixed colour per selector and an ordered
+sequential palette for training-set sizes (sorted as numbers), legends outside the axes at 9 pt, mathtext
+axis labels, and the paper's own number drawn beside ours where the paper states one.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,95 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-sns.set_theme(style="whitegrid", context="notebook")
+sns.set_theme(style="whitegrid", context="notebook", rc={"legend.fontsize": 9, "axes.titlesize": 10,
+                                                        "axes.labelsize": 10, "xtick.labelsize": 9, "ytick.labelsize": 9})
+
+_CB = sns.color_palette("colorblind")
+#: one colour per selector in every chapter
+SELECTOR_COLORS = {"random": _CB[0], "greedy": _CB[1], "threshold": _CB[2], "all": _CB[4]}
+#: how selectors are named on the page
+SELECTOR_NAMES = {"random": "vanilla", "greedy": "greedy selection", "threshold": "threshold filter",
+                  "all": "all 2N (no selection)"}
+PAPER_COLOR = "0.35"
+#: axis labels of the tidy table's columns
+LABELS = {
+    "gs": r"$\mathrm{GS}(n)$", "entropy": r"$\hat H(\mathcal{D}_n)$ (nats)", "fd": "Fréchet distance to the real set",
+    "memorized_share": r"near-copy share of $\mathcal{G}_n$",
+    "trace_ratio": r"$\mathrm{tr}\,\Sigma(\mathcal{G}_n)\,/\,\mathrm{tr}\,\Sigma(\mathcal{D}_1)$",
+    "gs_ratio": r"$\mathrm{GS}(n)\,/\,\mathrm{MNND}(\mathcal{D}_n)$", "mnnd": r"$\mathrm{MNND}(\mathcal{D}_n)$",
+    "cov_trace": r"$\mathrm{tr}\,\Sigma(\mathcal{D}_n)$", "real_share": r"real share of $\mathcal{D}_n$",
+    "within_class_nnd": r"within-class NND of $\mathcal{G}_n$", "train_within_class_nnd": r"within-class NND of $\mathcal{D}_n$",
+}
 
 
-def metric_over_iterations(table: pd.DataFrame, metric: str, *, hue: str, col: str | None = None,
-                           log: bool = False, ylabel: str | None = None, ref_line: float | None = None):
-    """Mean over seeds (band: min..max) of one metric per iteration, one line per ``hue`` value."""
+def size_colors(sizes) -> dict:
+    """A colour per training-set size, light to dark in numeric order (the same size, the same colour)."""
+    sizes = sorted({int(s) for s in sizes})
+    cmap = plt.get_cmap("viridis")
+    return {n: cmap(0.85 - 0.75 * i / max(1, len(sizes) - 1)) for i, n in enumerate(sizes)}
+
+
+def _hue_style(table: pd.DataFrame, hue: str) -> tuple[list, dict, dict]:
+    """The hue values in reading order, their colours and their legend names."""
+    if hue == "n_train":
+        values = sorted(int(v) for v in table[hue].unique())
+        return values, size_colors(values), {v: f"N = {v}" for v in values}
+    if hue == "selector":
+        values = [s for s in SELECTOR_COLORS if s in set(table[hue])]
+        return values, SELECTOR_COLORS, SELECTOR_NAMES
+    values = sorted(table[hue].unique(), key=str)
+    palette = dict(zip(values, sns.color_palette("colorblind", len(values)), strict=True))
+    return values, palette, {v: str(v) for v in values}
+
+
+def legend_outside(ax, **kwargs) -> None:
+    """The axes' legend to the right of the plot, 9 pt, without a frame."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, frameon=False, fontsize=9, **kwargs)
+
+
+def _lines(ax, table: pd.DataFrame, metric: str, hue: str, floor: str | None) -> None:
+    values, colors, names = _hue_style(table, hue)
+    for v in values:
+        g = table[table[hue] == v].groupby("iteration")[metric].agg(["mean", "min", "max"])
+        ax.plot(g.index, g["mean"], marker="o", ms=4, color=colors[v], label=names[v])
+        if (g["max"] > g["min"]).any():
+            ax.fill_between(g.index, g["min"], g["max"], color=colors[v], alpha=0.18, lw=0)
+        if floor is not None:
+            ax.axhline(table.loc[table[hue] == v, floor].mean(), color=colors[v], ls="--", lw=1)
+
+
+def metric_over_iterations(table: pd.DataFrame, metric: str, *, hue: str, col: str | None = None, log: bool = False,
+                           ylabel: str | None = None, ref_lines: dict[str, float] | None = None,
+                           floor: str | None = None, noise: str | None = None, title: str | None = None):
+    """Mean over seeds (band: min..max over seeds) of one metric per iteration, one line per ``hue`` value.
+
+    ``ref_lines``: label -> y drawn as grey lines; ``floor``: a column drawn as a dashed line in each hue's
+    colour (e.g. ``fd_floor``); ``noise``: a column drawn as a dotted grey line (e.g. ``fd_noise``).
+    """
     data = table.dropna(subset=[metric])
-    g = sns.relplot(data=data, x="iteration", y=metric, hue=hue, col=col, kind="line", marker="o",
-                    errorbar=("pi", 100), height=3.4, aspect=1.25, palette="viridis" if hue == "n_train" else None,
-                    facet_kws={"sharey": False})
-    for ax in g.axes.flat:
+    panels = [None] if col is None else sorted(data[col].unique(), key=str)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.3 * len(panels) + 1.6, 3.3), squeeze=False)
+    for ax, panel in zip(axes[0], panels, strict=True):
+        part = data if panel is None else data[data[col] == panel]
+        _lines(ax, part, metric, hue, floor)
+        for (label, y), ls in zip((ref_lines or {}).items(), ("--", ":", "-."), strict=False):
+            ax.axhline(y, color="0.4", ls=ls, lw=1.2, label=label)
+        if noise is not None:
+            ax.axhline(part[noise].mean(), color="0.4", ls=":", lw=1.2, label="Gaussian noise")
         if log:
             ax.set_yscale("log")
-        if ref_line is not None:
-            ax.axhline(ref_line, color="grey", ls="--", lw=1, label="real data")
-        ax.set_ylabel(ylabel or metric)
+        ax.set_xlabel("iteration $n$")
+        ax.set_ylabel(ylabel or LABELS.get(metric, metric))
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    return g.figure
+        if panel is not None:
+            ax.set_title(str(panel))
+    if floor is not None:
+        axes[0, -1].plot([], [], color="0.3", ls="--", lw=1, label="real subset (floor)")
+    legend_outside(axes[0, -1])
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
 
 
 def _to_image(x: np.ndarray) -> np.ndarray:
@@ -33,112 +109,142 @@ def _to_image(x: np.ndarray) -> np.ndarray:
     return x[0] if x.shape[0] == 1 else np.transpose(x, (1, 2, 0))
 
 
-def image_pairs(top: np.ndarray, bottom: np.ndarray, *, titles=("generated", "nearest training image"), suptitle=""):
-    """Two rows of images: each generated sample above its nearest training image."""
-    k = len(top)
-    fig, axes = plt.subplots(2, k, figsize=(1.1 * k, 2.6))
-    for j in range(k):
-        for row, imgs in enumerate((top, bottom)):
-            ax = axes[row, j]
-            ax.imshow(_to_image(imgs[j]), cmap="gray", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        axes[0, 0].set_ylabel(titles[0], fontsize=7)
-        axes[1, 0].set_ylabel(titles[1], fontsize=7)
-    fig.suptitle(suptitle, fontsize=9)
-    return fig
+def _blank(ax) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
 
 
-def image_grid(rows: list[np.ndarray], row_labels: list[str], *, suptitle: str = ""):
-    """A grid with one row of images per entry of ``rows``."""
+def image_rows(rows: list[np.ndarray], row_labels: list[str], *, suptitle: str = "", scale: float = 0.62,
+               hspace: float = 0.12):
+    """A grid with one row of images per entry of ``rows``, each row labelled on its left."""
     k = max(len(r) for r in rows)
-    fig, axes = plt.subplots(len(rows), k, figsize=(0.9 * k, 0.95 * len(rows)), squeeze=False)
+    fig, axes = plt.subplots(len(rows), k, figsize=(scale * k + 1.8, (scale + 0.4 * hspace) * len(rows) + 0.5),
+                             squeeze=False)
     for i, imgs in enumerate(rows):
         for j in range(k):
             ax = axes[i, j]
-            ax.set_xticks([])
-            ax.set_yticks([])
+            _blank(ax)
             if j < len(imgs):
                 ax.imshow(_to_image(imgs[j]), cmap="gray", vmin=0, vmax=1)
-            else:
-                ax.axis("off")
-        axes[i, 0].set_ylabel(row_labels[i], fontsize=7, rotation=0, ha="right", va="center")
-    fig.suptitle(suptitle, fontsize=9)
+        axes[i, 0].set_ylabel(row_labels[i], fontsize=9, rotation=0, ha="right", va="center")
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
+    fig.subplots_adjust(wspace=0.06, hspace=hspace)
     return fig
 
 
-def scatter_with_r(table: pd.DataFrame, x: str, y: str, *, stats: dict, logy: bool = False, hue: str = "n_train",
-                   ax=None, xlabel=None, ylabel=None):
-    """Scatter of two per-iteration quantities with the Pearson r and its CI in the title."""
+def nearest_pairs(groups: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], *, suptitle: str = ""):
+    """Fig. 1/12: per group a row of generated samples above a row of their nearest training images.
+
+    ``groups``: label -> (samples, nearest training images, distances); the distance is printed under each pair.
+    """
+    rows, labels = [], []
+    for label, (gen, near, _) in groups.items():
+        rows += [gen, near]
+        labels += [f"{label}\ngenerated", "nearest in $\\mathcal{D}_n$"]
+    fig = image_rows(rows, labels, suptitle=suptitle, scale=0.7, hspace=0.45)
+    axes = fig.axes
+    k = max(len(r) for r in rows)
+    for g, (_, _, dist) in enumerate(groups.values()):
+        for j, d in enumerate(dist):
+            axes[(2 * g + 1) * k + j].set_xlabel(f"{d:.2f}", fontsize=8, labelpad=1)
+    return fig
+
+
+def scatter_with_r(table: pd.DataFrame, x: str, y: str, *, stats: dict, logy: bool = False, ax=None, xlabel=None,
+                   ylabel=None, paper_r: float | None = None):
+    """Scatter of per-iteration points coloured by size, the Pearson r (95% CI) and the paper's r in the title."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(4.6, 3.6))
-    sns.scatterplot(data=table, x=x, y=y, hue=hue, style="iteration" if "iteration" in table else None,
-                    palette="viridis", ax=ax, s=50)
+        _, ax = plt.subplots(figsize=(5.4, 3.6))
+    colors = size_colors(table["n_train"])
+    for n, g in table.groupby("n_train"):
+        ax.scatter(g[x], g[y], color=colors[int(n)], s=34, label=f"N = {int(n)}", edgecolor="white", lw=0.4)
     if logy:
         ax.set_yscale("log")
-    ax.set_title(f"Pearson r = {stats['r']:.2f} (95% CI {stats['ci_low']:.2f}..{stats['ci_high']:.2f})", fontsize=9)
-    ax.set_xlabel(xlabel or x)
-    ax.set_ylabel(ylabel or y)
-    ax.legend(fontsize=6, ncol=2)
+    title = f"ours: r = {stats['r']:.2f} (95% CI {stats['ci_low']:.2f} to {stats['ci_high']:.2f})"
+    if paper_r is not None:
+        title += f"\npaper (CIFAR-10): r = {paper_r:.2f}"
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel(xlabel or LABELS.get(x, x))
+    ax.set_ylabel(ylabel or LABELS.get(y, y))
+    legend_outside(ax)
     return ax.figure
 
 
-def svd_projection(real: np.ndarray, generated: dict[int, np.ndarray]):
-    """Points projected on the first two right-singular vectors of the (centred) real set."""
+def svd_projection(real: np.ndarray, generated: dict[str, np.ndarray]):
+    """Points projected on the first two right-singular vectors of the (centred) real set, one panel per set."""
     real = real.reshape(len(real), -1)
     mean = real.mean(0)
     basis = np.linalg.svd(real - mean, full_matrices=False)[2][:2].T
-    fig, axes = plt.subplots(1, len(generated), figsize=(3.6 * len(generated), 3.4), squeeze=False)
-    for ax, (n, g) in zip(axes[0], generated.items(), strict=True):
-        r2, g2 = (real - mean) @ basis, (g.reshape(len(g), -1) - mean) @ basis
-        ax.scatter(r2[:, 0], r2[:, 1], s=6, alpha=0.4, label="real", color="tab:blue")
-        ax.scatter(g2[:, 0], g2[:, 1], s=6, alpha=0.6, label=f"generated, iteration {n}", color="tab:orange")
-        ax.set_title(f"iteration {n}", fontsize=9)
-        ax.legend(fontsize=7)
+    r2 = (real - mean) @ basis
+    fig, axes = plt.subplots(1, len(generated), figsize=(3.6 * len(generated) + 1.6, 3.4), squeeze=False)
+    for ax, (label, g) in zip(axes[0], generated.items(), strict=True):
+        g2 = (g.reshape(len(g), -1) - mean) @ basis
+        ax.scatter(r2[:, 0], r2[:, 1], s=6, alpha=0.35, label="real subset $\\mathcal{D}_1$", color=_CB[0])
+        ax.scatter(g2[:, 0], g2[:, 1], s=7, alpha=0.7, label="generated", color=_CB[3])
+        ax.set_title(label)
+        ax.set_xlabel("first singular direction")
+        ax.set_ylabel("second singular direction")
+    legend_outside(axes[0, -1])
+    fig.tight_layout()
     return fig
 
 
-def source_share_bars(shares: pd.DataFrame, *, title: str = "", ax=None):
-    """Stacked bars: each source's share of D_n per iteration, with the uniform 1/n line for real data."""
+def source_share_bars(shares: pd.DataFrame, *, title: str = "", ax=None, paper_point: tuple[int, float] | None = None):
+    """Stacked bars: each source's share of D_n per iteration, the uniform 1/n line, the paper's point if given."""
     if ax is None:
         _, ax = plt.subplots(figsize=(4.4, 3.2))
     wide = shares.pivot_table(index="iteration", columns="source", values="share", fill_value=0.0)
     bottom = np.zeros(len(wide))
-    colors = sns.color_palette("tab10", n_colors=max(10, wide.shape[1]))
+    colors = [_CB[0]] + list(sns.color_palette("Greys", max(2, wide.shape[1]))[::-1])
     for j, src in enumerate(wide.columns):
         label = "real" if src == 0 else f"generation {src}"
-        ax.bar(wide.index, wide[src], bottom=bottom, color=colors[j], label=label, width=0.7)
+        ax.bar(wide.index, wide[src], bottom=bottom, color=colors[j], label=label, width=0.7, edgecolor="white", lw=0.5)
         bottom += wide[src].to_numpy()
     it = np.asarray(wide.index, float)
-    ax.plot(it, 1 / it, color="red", marker="o", lw=1.5, label="1/n")
-    ax.set_xlabel("iteration n")
-    ax.set_ylabel("share of D_n")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=6, loc="upper right")
+    ax.plot(it, 1 / it, color=_CB[3], marker="o", lw=1.5, label="uniform share $1/n$")
+    if paper_point is not None:
+        ax.scatter([paper_point[0]], [paper_point[1]], marker="*", s=120, color=PAPER_COLOR, zorder=5,
+                   label=f"paper: greedy, FFHQ, n = {paper_point[0]}")
+    ax.set_xlabel("iteration $n$")
+    ax.set_ylabel(LABELS["real_share"].replace("real share", "share"))
+    ax.set_title(title)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     return ax.figure
-
-
-def nearest_training_pairs(run_dir, iteration: int, *, k: int = 8, featurize=None):
-    """Fig. 1 (left): k generated samples of one iteration above their nearest images in that iteration's D_n."""
-    from .loop.runner import load_iteration
-    from .neighbors import knn
-
-    d_n, g_n = load_iteration(run_dir, iteration)
-    featurize = featurize or (lambda x: x.reshape(len(x), -1))
-    take = np.linspace(0, len(g_n) - 1, k).astype(int)
-    dist, idx = knn(featurize(g_n.images[take]), featurize(d_n.images), 1)
-    fig = image_pairs(g_n.images[take], d_n.images[idx[:, 0]],
-                      suptitle=f"iteration {iteration}: mean distance to nearest training image {dist.mean():.2f}")
-    return fig
 
 
 def relative_trends(trend: pd.DataFrame, *, labels: dict[str, str]):
     """Several per-iteration quantities, each divided by its first value (Fig. 7's MNND vs covariance trace)."""
-    fig, ax = plt.subplots(figsize=(4.8, 3.4))
-    for col, label in labels.items():
-        ax.plot(trend.index, trend[col] / trend[col].iloc[0], marker="o", label=label)
-    ax.set_xlabel("iteration n")
+    fig, ax = plt.subplots(figsize=(5.6, 3.4))
+    for (col, label), color in zip(labels.items(), (_CB[0], _CB[1], _CB[2]), strict=False):
+        ax.plot(trend.index, trend[col] / trend[col].iloc[0], marker="o", label=label, color=color)
+    ax.set_xlabel("iteration $n$")
     ax.set_ylabel("relative to iteration 1")
     ax.set_yscale("log")
-    ax.legend(fontsize=8)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    legend_outside(ax)
+    fig.tight_layout()
+    return fig
+
+
+def paper_vs_ours(pairs: dict[str, tuple[float, float]], *, ylabel: str, title: str = ""):
+    """Bars of a quantity the paper reports beside ours (label -> (paper, ours)); scales differ, so each is shown
+    relative to the first label's value of its own source."""
+    labels = list(pairs)
+    paper = np.array([pairs[k][0] for k in labels], float)
+    ours = np.array([pairs[k][1] for k in labels], float)
+    x = np.arange(len(labels))
+    fig, ax = plt.subplots(figsize=(1.6 * len(labels) + 2.6, 3.0))
+    ax.bar(x - 0.18, paper / paper[0], width=0.36, color=PAPER_COLOR, label="paper")
+    ax.bar(x + 0.18, ours / ours[0], width=0.36, color=_CB[0], label="ours")
+    for xi, p, o in zip(x, paper, ours, strict=True):
+        ax.text(xi - 0.18, p / paper[0], f"{p:.3g}", ha="center", va="bottom", fontsize=8)
+        ax.text(xi + 0.18, o / ours[0], f"{o:.3g}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x, labels)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    legend_outside(ax)
+    fig.tight_layout()
     return fig

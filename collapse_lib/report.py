@@ -15,7 +15,7 @@ from .paths import results_dir
 TABLE_COLUMNS = ("experiment", "paradigm", "selector", "n_train", "seed", "iteration", "gs", "entropy", "mnnd",
                  "cov_trace", "fd", "real_share", "within_class_nnd", "train_within_class_nnd", "alpha", "pool_factor",
                  "guidance", "gen_entropy", "gen_mnnd", "gen_cov_trace", "memorized_share", "gs_ratio", "trace_ratio",
-                 "fd_floor", "fd_noise", "real_within_class_nnd", "run")
+                 "fd_floor", "fd_noise", "distinct_share", "real_within_class_nnd", "run")
 
 
 def _clean(obj):
@@ -104,3 +104,31 @@ def _round(obj, digits: int = 3):
 def describe(result: dict, digits: int = 3) -> str:
     """A finding's numbers as indented JSON, rounded to ``digits`` significant digits."""
     return json.dumps(_round(_clean(result), digits), indent=1, sort_keys=True)
+
+
+def _denoiser(base: dict) -> str:
+    model = base.get("model", "mlp")
+    text = (f"residual MLP, width {base.get('width', 256)}, {base.get('blocks', 3)} blocks" if model == "mlp"
+            else {"unet-small": "small UNet (32, 64 channels)", "unet-cifar": "App. D UNet (CIFAR-10)",
+                  "unet-mnist": "App. D UNet (MNIST)"}.get(model, model))
+    pred = {"epsilon": "predicts the noise", "x0": "predicts the clean image", "v": "predicts v",
+            "edm": "EDM-preconditioned"}[base.get("prediction", "epsilon")]
+    ema = f", EMA {base['ema_decay']}" if base.get("ema_decay") else ""
+    return f"{text}; {pred}, {base.get('noise_schedule', 'linear')} noise schedule{ema}"
+
+
+def settings_table(profile: str, base: dict, **experiment) -> pd.DataFrame:
+    """A page's settings in words (profile, data, denoiser, training, sampling, and the experiment's own values)."""
+    steps = f"{base['train_steps']:,} steps" if base.get("train_steps") else f"{base.get('epochs')} epochs"
+    rows = {
+        "profile": profile,
+        "data": f"{base.get('dataset', 'digits')}" + (", samples stored at the data's grey levels"
+                                                      if base.get("quantize_samples") else ""),
+        "denoiser": _denoiser(base),
+        "training (per iteration, a fresh model)": f"{steps}, batch {base.get('batch_size')}, AdamW lr {base.get('lr')}",
+        "sampler": f"{base.get('sampler', 'ddim').upper()}, {base.get('sample_steps')} steps",
+        "Fréchet distance features": str(base.get("fd_feature")),
+    }
+    for key, value in experiment.items():
+        rows[key.replace("_", " ")] = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+    return pd.DataFrame({"setting": list(rows), "value": list(rows.values())}).set_index("setting")

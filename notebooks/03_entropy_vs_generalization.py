@@ -16,12 +16,12 @@
 # **Claim (paper, Fig. 2b-c and Finding III).** Across training-set sizes and iterations, the entropy of
 # the training set $\mathcal D_n$ is linear in the logarithm of the generalization score of the model trained
 # on it: the paper reports a Pearson correlation of **0.91** on CIFAR-10, with points of all sizes on one
-# line. The variance of the training set (trace of its covariance) relates to GS much more weakly.
+# line. The variance of the training set (trace of its covariance) relates to GS much more weakly (Fig. 2c).
 #
-# We pool every (size, iteration) point of the Finding I runs, report Pearson $r$ between $H(\mathcal D_n)$
-# and $\log \mathrm{GS}(n)$ with a bootstrap 95% interval, and the variance-GS correlation beside it. The
-# threshold for this profile is $r \ge 0.85$. Because the entropy estimate is biased by sample size, the
-# pooled correlation mostly reflects the trend over iterations; the per-size correlations are listed too.
+# We pool every (size, iteration) point of the Finding I runs and report Pearson $r$ between
+# $H(\mathcal D_n)$ and $\log \mathrm{GS}(n)$ with a bootstrap 95% interval (check: $r \ge 0.85$), and the
+# variance-GS correlations beside it. The entropy estimate is biased by sample size, so the pooled
+# correlation mostly follows the trend over iterations; the per-size correlations are listed too.
 
 # %% tags=["parameters"]
 profile = "smoke"
@@ -30,8 +30,8 @@ iterations = 3
 seeds = [0]
 base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
     "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
-    "lr": 0.002, "warmup_steps": 20, "sampler": "ddim", "sample_steps": 20, "threads": 2,
-    "fd_feature": "pixel", "save_models": False,
+    "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
+    "sample_steps": 20, "quantize_samples": True, "threads": 2, "fd_feature": "pixel", "save_models": False,
 }
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
 workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
@@ -39,23 +39,34 @@ workers = 1  # runs trained at once, each in its own process (set threads to cor
 # %%
 base = {**base, **base_changes}
 import matplotlib.pyplot as plt
+import pandas as pd
 
-from collapse_lib import experiments, findings, plots, report
+from collapse_lib import experiments, findings, plots, report, verdicts
 
+report.settings_table(profile, base, training_set_sizes=sizes, iterations=iterations, seeds=seeds)
+
+# %%
 table = experiments.run_experiment("sizes", experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds), workers=workers)
 report.update_metrics_table(profile, table)
 result = findings.finding_3(table)
 points = table.groupby(["n_train", "iteration"], as_index=False)[["entropy", "gs", "cov_trace"]].mean()
 
-# %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-plots.scatter_with_r(points, "entropy", "gs", stats=result["entropy_log_gs"], logy=True, ax=axes[0],
-                     xlabel="entropy of D_n (nats)", ylabel="GS(n), log scale")
-plots.scatter_with_r(points, "cov_trace", "gs", stats=result["variance_gs"], ax=axes[1],
-                     xlabel="variance of D_n (covariance trace)", ylabel="GS(n)")
-fig.tight_layout()
+# %% [markdown]
+# ## Entropy against log GS (Fig. 2b) and variance against GS (Fig. 2c)
+# One point per size and iteration. The title gives our correlation with its interval and the paper's.
 
 # %%
-# NBVAL_CHECK_OUTPUT
+fig, ax = plt.subplots(figsize=(6.4, 3.8))
+plots.scatter_with_r(points, "entropy", "gs", stats=result["entropy_log_gs"], logy=True, ax=ax, paper_r=0.91)
+fig.tight_layout()
+fig, ax = plt.subplots(figsize=(6.4, 3.8))
+plots.scatter_with_r(points, "cov_trace", "gs", stats=result["variance_gs"], ax=ax)
+fig.tight_layout()
+
+# %% [markdown]
+# ## Verdict
+
+# %% tags=["nbval-check-output"]
 report.write_results(profile, "03_entropy_vs_generalization", result)
-print(report.describe(result))
+print(verdicts.lines("03_entropy_vs_generalization", result))
+pd.DataFrame({"Pearson r within one size": result["within_size_r"]}).T.round(2)

@@ -20,7 +20,8 @@
 # collapse of *local spread* is fast, and it is the latter that makes memorization easy.
 #
 # We take the largest size of the Finding I runs, project real and generated images at the first and the
-# last iteration, and follow MNND and covariance trace of each generated set $\mathcal G_n$.
+# last iteration, and follow MNND and covariance trace of each generated set $\mathcal G_n$. Check: the MNND
+# falls faster than the trace, and the trace keeps at least half of its first value.
 
 # %% tags=["parameters"]
 profile = "smoke"
@@ -29,50 +30,47 @@ iterations = 3
 seeds = [0]
 base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
     "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
-    "lr": 0.002, "warmup_steps": 20, "sampler": "ddim", "sample_steps": 20, "threads": 2,
-    "fd_feature": "pixel", "save_models": False,
+    "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
+    "sample_steps": 20, "quantize_samples": True, "threads": 2, "fd_feature": "pixel", "save_models": False,
 }
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
 workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
 
 # %%
 base = {**base, **base_changes}
-from collapse_lib import experiments, plots, report
+from collapse_lib import experiments, findings, plots, report, verdicts
 from collapse_lib.loop.runner import load_iteration
 
+report.settings_table(profile, base, training_set_sizes=sizes, iterations=iterations, seeds=seeds)
+
+# %%
 table = experiments.run_experiment("sizes", experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds), workers=workers)
 largest = table[table.n_train == max(sizes)]
 run_dir = experiments.default_runs_root() / largest.run.iloc[0]
 real, first = load_iteration(run_dir, 1)
 _, last = load_iteration(run_dir, iterations)
+result = findings.app_e(table)
+
+# %% [markdown]
+# ## SVD projection (Fig. 6)
+# The real subset (blue) and the generated set (red) of the largest size at the first and the last iteration.
 
 # %%
-fig = plots.svd_projection(real.images, {1: first.images, iterations: last.images})
+fig = plots.svd_projection(real.images, {f"iteration 1, N = {max(sizes)}": first.images,
+                                         f"iteration {iterations}, N = {max(sizes)}": last.images})
+
+# %% [markdown]
+# ## MNND and covariance trace of $\mathcal G_n$ (Fig. 7)
+# Both relative to their value at iteration 1, on a log scale.
 
 # %%
 trend = largest.groupby("iteration")[["gen_mnnd", "gen_cov_trace"]].mean()
-fig2 = plots.relative_trends(trend, labels={"gen_mnnd": "MNND of G_n", "gen_cov_trace": "covariance trace of G_n"})
+fig = plots.relative_trends(trend, labels={"gen_mnnd": r"MNND of $\mathcal{G}_n$", "gen_cov_trace": r"covariance trace of $\mathcal{G}_n$"})
 
 # %% [markdown]
-# ## What the cpu profile shows
-# On 8×8 digits this appendix finding does not reproduce. For N = 1,024 the covariance trace of the
-# generated set falls to about 0.25 of its first value over six iterations while the MNND falls to about
-# 0.46: the variance shrinks *faster* than the nearest-neighbour distance, the reverse of the paper's
-# Fig. 7. A small MLP trained for 2,000 steps per iteration on 64-dimensional digits loses spread as a whole
-# (its samples drift toward the mean digit) rather than bunching into tight clusters while keeping their
-# spread, which is what the paper sees with a UNet on CIFAR-10. The check is reported as failing in the
-# summary; the paper profile is where it should be judged.
+# ## Verdict
 
-# %%
-# NBVAL_CHECK_OUTPUT
-result = {
-    "claim": "MNND of generated sets falls much faster than their variance",
-    "paper": "Fig. 7: MNND falls almost exponentially, covariance trace only slightly",
-    "n_train": int(max(sizes)), "real_mnnd": float(largest[largest.iteration == 1].mnnd.mean()),
-    "real_cov_trace": float(largest[largest.iteration == 1].cov_trace.mean()),
-    "mnnd_ratio_last_to_first": float(trend.gen_mnnd.iloc[-1] / trend.gen_mnnd.iloc[0]),
-    "cov_trace_ratio_last_to_first": float(trend.gen_cov_trace.iloc[-1] / trend.gen_cov_trace.iloc[0]),
-}
-result["holds"] = result["mnnd_ratio_last_to_first"] < result["cov_trace_ratio_last_to_first"]
+# %% tags=["nbval-check-output"]
 report.write_results(profile, "04_svd_and_mnnd", result)
-print(report.describe(result))
+print(verdicts.lines("04_svd_and_mnnd", result))
+trend.rename(columns={"gen_mnnd": "MNND of G_n", "gen_cov_trace": "covariance trace of G_n"}).round(3)

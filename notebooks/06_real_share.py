@@ -20,7 +20,7 @@
 #
 # Every training item in a run carries its source (real, or generation $j$), so the shares below are counted
 # from provenance. Check for this profile: greedy's real share exceeds $1/n$ at every iteration from the
-# third on. The runs are those of the Section 5 notebook (shared through the run cache).
+# third on. The runs are those of the Section 5 chapter (shared through the run cache).
 
 # %% tags=["parameters"]
 profile = "smoke"
@@ -29,11 +29,10 @@ iterations = 3
 seeds = [0]
 selectors = ["random", "greedy", "threshold"]
 alpha = 0.9
-seeds_by_selector = {}  # e.g. {"threshold": [0]}: selectors with their own seeds
 base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
     "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
-    "lr": 0.002, "warmup_steps": 20, "sampler": "ddim", "sample_steps": 20, "threads": 2,
-    "fd_feature": "pixel", "save_models": False,
+    "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
+    "sample_steps": 20, "quantize_samples": True, "threads": 2, "fd_feature": "pixel", "save_models": False,
 }
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
 workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
@@ -42,24 +41,44 @@ workers = 1  # runs trained at once, each in its own process (set threads to cor
 base = {**base, **base_changes}
 import matplotlib.pyplot as plt
 
-from collapse_lib import experiments, findings, plots, report
+from collapse_lib import experiments, findings, plots, report, verdicts
 
-configs = experiments.selection_configs(base, n_train=n_train, iterations=iterations, seeds=seeds,
-                                        paradigms=["accumulate-subsample"], selectors=selectors, alpha=alpha,
-                                        seeds_by_selector=seeds_by_selector)
-table = experiments.run_experiment("selection", configs, workers=workers)
-report.update_metrics_table(profile, table)
+report.settings_table(profile, base, training_set_size=n_train, iterations=iterations, seeds=seeds,
+                      paradigm="accumulate-subsample", selectors=selectors, threshold_decay_rate=alpha)
 
 # %%
-fig, axes = plt.subplots(1, len(selectors), figsize=(4.4 * len(selectors), 3.4), squeeze=False)
+configs = experiments.selection_configs(base, n_train=n_train, iterations=iterations, seeds=seeds,
+                                        paradigms=["accumulate-subsample"], selectors=selectors, alpha=alpha)
+table = experiments.run_experiment("selection", configs, workers=workers)
+report.update_metrics_table(profile, table)
+result = findings.fig_11(table)
+
+# %% [markdown]
+# ## Where each training set comes from (Fig. 11)
+# Share of each source in $\mathcal D_n$ (first seed), the uniform share $1/n$ in red, and the paper's FFHQ
+# point for greedy selection at iteration 8 (grey star).
+
+# %%
+fig, axes = plt.subplots(1, len(selectors), figsize=(4.0 * len(selectors) + 1.8, 3.4), squeeze=False, sharey=True)
 for ax, selector in zip(axes[0], selectors, strict=True):
     run = table[(table.selector == selector) & (table.seed == seeds[0])].run.iloc[0]
     shares = report.source_shares(experiments.default_runs_root() / run, iterations)
-    plots.source_share_bars(shares, title=f"{selector} (seed {seeds[0]})", ax=ax)
+    plots.source_share_bars(shares, title=plots.SELECTOR_NAMES[selector], ax=ax,
+                            paper_point=(8, 0.65) if selector == "greedy" else None)
+handles = {h.get_label(): h for ax in axes[0] for h in ax.get_legend_handles_labels()[0]}
+axes[0, -1].legend(handles.values(), handles.keys(), loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=9)
 fig.tight_layout()
 
+# %% [markdown]
+# ## Real share over iterations, all seeds
+
 # %%
-# NBVAL_CHECK_OUTPUT
-result = findings.fig_11(table)
+fig = plots.metric_over_iterations(table, "real_share", hue="selector")
+
+# %% [markdown]
+# ## Verdict
+
+# %% tags=["nbval-check-output"]
 report.write_results(profile, "06_real_share", result)
-print(report.describe(result))
+print(verdicts.lines("06_real_share", result))
+table.pivot_table(index="iteration", columns="selector", values="real_share").round(2)

@@ -1,8 +1,14 @@
 """Execute every notebook of the book with papermill at one profile, write the summary, build the HTML.
 
+    python scripts/build_book.py --render-only            # the committed pages to HTML in seconds (no execution)
     python scripts/build_book.py --profile cpu            # pages into book/ (committed), HTML in _build/html
     python scripts/build_book.py --profile smoke          # pages staged in _build/stage-smoke/, HTML there
     python scripts/build_book.py --execute-only tests/nbval   # smoke-default notebooks for nbval (no params)
+
+Executed pages are tagged for reading: the parameters cell and the one papermill injects are removed from
+the page (each chapter shows a "settings" table instead), and the code of the other cells is folded away
+behind a toggle. Math is typeset by a MathJax copied from the installed ``django-static-mathjax`` package
+into the book's ``_static/`` folder, so pages render without a network.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import time
 from pathlib import Path
 
 import jupytext
+import nbformat
 import papermill
 import yaml
 from papermill.translators import PythonTranslator
@@ -75,6 +82,40 @@ def execute(name: str, out_dir: Path, parameters: dict | None) -> float:
     return time.perf_counter() - t0
 
 
+def tag_for_reading(path: Path) -> None:
+    """Remove the parameter cells from the page and fold the code of the others (jupyter-book cell tags)."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        tags = [t for t in cell.metadata.get("tags", []) if t not in ("remove-cell", "hide-input")]
+        machinery = {"parameters", "injected-parameters"} & set(tags)
+        cell.metadata["tags"] = tags + ["remove-cell" if machinery else "hide-input"]
+    nbformat.write(nb, path)
+
+
+def install_mathjax(folder: Path) -> None:
+    """Copy MathJax 3 (tex-chtml and its fonts) from the django-static-mathjax package into folder/_static/mathjax."""
+    from importlib.resources import files
+
+    src = Path(str(files("mathjax") / "static" / "mathjax" / "es5"))
+    dest = folder / "_static" / "mathjax"
+    if (dest / "tex-chtml.js").is_file():
+        return
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(src / "tex-chtml.js", dest / "tex-chtml.js")
+    shutil.copytree(src / "output" / "chtml" / "fonts", dest / "output" / "chtml" / "fonts", dirs_exist_ok=True)
+
+
+def render(folder: Path) -> int:
+    """Build the HTML of the pages in ``folder`` (strict: warnings are errors)."""
+    install_mathjax(folder)
+    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(folder), "-W", "--keep-going", "-q"]
+    code = subprocess.run(cmd).returncode
+    print(f"book: {folder / '_build' / 'html' / 'index.html'}")
+    return code
+
+
 def stage(profile: str) -> Path:
     """Folder the book is built from: the project itself for cpu, a copy under _build/ otherwise."""
     if profile == "cpu":
@@ -84,6 +125,9 @@ def stage(profile: str) -> Path:
     (folder / "book").mkdir(parents=True)
     for f in ("_config.yml", "_toc.yml"):
         shutil.copy(ROOT / f, folder / f)
+    for f in ("references.bib",):
+        if (ROOT / f).is_file():
+            shutil.copy(ROOT / f, folder / f)
     for md in (ROOT / "book").glob("*.md"):
         shutil.copy(md, folder / "book" / md.name)
     return folder
@@ -94,7 +138,10 @@ def main() -> int:
     ap.add_argument("--profile", choices=PROFILES, default="cpu")
     ap.add_argument("--execute-only", metavar="DIR", help="only execute the notebooks at their defaults into DIR")
     ap.add_argument("--only", nargs="*", help="execute just these notebooks (others keep their pages)")
+    ap.add_argument("--render-only", action="store_true", help="build the HTML of the committed pages, executing nothing")
     args = ap.parse_args()
+    if args.render_only:
+        return render(ROOT)
     names = toc_notebooks()
     if args.execute_only:
         for name in args.only or names:
@@ -112,13 +159,11 @@ def main() -> int:
         if args.only and name not in args.only and (folder / "book" / f"{name}.ipynb").is_file():
             continue
         print(f"{name}: {execute(name, folder / 'book', params[name]):.0f} s", flush=True)
+        tag_for_reading(folder / "book" / f"{name}.ipynb")
     subprocess.run([sys.executable, str(ROOT / "scripts" / "summary.py"), "--profile", args.profile,
                     "--out", str(folder / "book" / "summary.md")], check=True)
     print(f"notebooks executed in {time.perf_counter() - total:.0f} s", flush=True)
-    cmd = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(folder), "-W", "--keep-going", "-q"]
-    result = subprocess.run(cmd)
-    print(f"book: {folder / '_build' / 'html' / 'index.html'}")
-    return result.returncode
+    return render(folder)
 
 
 if __name__ == "__main__":

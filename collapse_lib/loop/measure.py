@@ -11,6 +11,8 @@ re-measured from its stored training-set provenance and samples (no retraining) 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..metrics import covariance_trace, frechet_distance, generalization_score, kl_entropy, memorized_share, mnnd
@@ -19,7 +21,8 @@ from .paradigms import Pool
 METRICS_VERSION = 5  # 1: G_n metrics on every sample; 2: on the first n_train samples;
 # 3: Fréchet distances in the features of a classifier with seeded initial weights (features.ClassifierFeatures);
 # 4: conditional runs also measure the within-class NND of the training set D_n;
-# 5: memorization and quality references: memorized_share, gs_ratio, trace_ratio, fd_floor, fd_noise
+# 5: memorization and quality references: memorized_share, gs_ratio, trace_ratio, fd_floor, fd_noise, and the
+#    distinct share of D_n
 
 
 def evaluation_set(g_n: Pool, n_train: int) -> Pool:
@@ -45,15 +48,25 @@ def memorization_metrics(f_gen: np.ndarray, f_train: np.ndarray, real_trace: flo
             "trace_ratio": covariance_trace(f_gen) / real_trace}
 
 
+def set_entropy(features: np.ndarray) -> tuple[float, float]:
+    """KL entropy of a set and the share of its rows that are distinct (duplicates are expected in later D_n:
+    stored at the data's grey levels, copies of one image coincide; the estimate then uses the distinct rows)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*exact duplicate rows.*", category=RuntimeWarning)
+        h = kl_entropy(features)
+    return h, len(np.unique(features, axis=0)) / len(features)
+
+
 def measure(ctx, d_n: Pool, g_n: Pool, n: int) -> dict:
     """Every per-iteration number of the run (``ctx``: the runner's context of features and real data)."""
     g_eval = evaluation_set(g_n, ctx.cfg.n_train)
     f_train, f_gen = ctx.metric_features(d_n.images), ctx.metric_features(g_eval.images)
     sources, counts = np.unique(d_n.source, return_counts=True)
+    h_train, distinct = set_entropy(f_train)
     m = {
         "iteration": n, "metrics_version": METRICS_VERSION,
-        **memorization_metrics(f_gen, f_train, ctx.real_trace), "entropy": kl_entropy(f_train),
-        "mnnd": mnnd(f_train), "cov_trace": covariance_trace(f_train), "gen_entropy": kl_entropy(f_gen),
+        **memorization_metrics(f_gen, f_train, ctx.real_trace), "entropy": h_train, "distinct_share": distinct,
+        "mnnd": mnnd(f_train), "cov_trace": covariance_trace(f_train), "gen_entropy": set_entropy(f_gen)[0],
         "gen_mnnd": mnnd(f_gen), "gen_cov_trace": covariance_trace(f_gen),
         "real_share": float(np.mean(d_n.source == 0)), "n_train_set": len(d_n), "n_generated": len(g_n),
         "n_evaluated": len(g_eval),

@@ -2,13 +2,15 @@
 # The work happens in scripts/dev.sh, which also runs without make: `bash scripts/dev.sh test`.
 PROFILE ?= cpu
 
-.PHONY: env test book bench lock nbval-refresh
+.PHONY: env test book html bench lock nbval-refresh
 env:
 	@bash scripts/dev.sh env
 test:
 	@bash scripts/dev.sh test
 book:
 	@bash scripts/dev.sh book $(PROFILE)
+html:
+	@bash scripts/dev.sh html
 bench:
 	@bash scripts/dev.sh bench
 lock:

@@ -1,7 +1,7 @@
 """Speed benchmarks: each prints a ratio against a reference timed in the same run, on this machine.
 
     python benchmarks/run.py            # all (a few minutes on 2 cores)
-    python benchmarks/run.py greedy     # one of: greedy, scaling, threshold, knn, book
+    python benchmarks/run.py greedy     # one of: greedy, scaling, threshold, knn, book, paper
 """
 
 from __future__ import annotations
@@ -190,7 +190,8 @@ def cpu_book_training_steps() -> tuple[int, int]:
     return len(runs), sum(runs.values())
 
 
-def _step_seconds(threads: int, width: int, blocks: int, batch_size: int, lr: float, steps: int = 300) -> float:
+def _step_seconds(threads: int, width: int, blocks: int, batch_size: int, lr: float, ema_decay: float | None = None,
+                  prediction: str = "epsilon", noise_schedule: str = "linear", steps: int = 300) -> float:
     """Seconds per training step of the cpu profile's denoiser at ``threads`` torch threads (after a warm-up)."""
     from collapse_lib.diffusion import TrainSettings, make_scheduler, train_denoiser
     from collapse_lib.models import MLPDenoiser
@@ -200,8 +201,9 @@ def _step_seconds(threads: int, width: int, blocks: int, batch_size: int, lr: fl
 
     def train(n):
         model = MLPDenoiser(sample_size=8, width=width, blocks=blocks)
-        settings = TrainSettings(steps=n, batch_size=batch_size, lr=lr)
-        return timed(train_denoiser, model, images, None, settings=settings, scheduler=make_scheduler(), seed=0)[1]
+        settings = TrainSettings(steps=n, batch_size=batch_size, lr=lr, ema_decay=ema_decay)
+        scheduler = make_scheduler(schedule=noise_schedule, prediction=prediction)
+        return timed(train_denoiser, model, images, None, settings=settings, scheduler=scheduler, seed=0)[1]
 
     train(30)
     return train(steps) / steps
@@ -222,7 +224,7 @@ def bench_book() -> None:
     with the profile's workers x threads, against one process on all THREADS threads (the reference)."""
     params = profile_parameters("cpu", "01_generalization_to_memorization")
     base, workers = params["base"], params.get("workers", 1)
-    kw = {k: base[k] for k in ("width", "blocks", "batch_size", "lr")}
+    kw = {k: base[k] for k in ("width", "blocks", "batch_size", "lr", "ema_decay", "prediction", "noise_schedule") if k in base}
     serial = _step_seconds(THREADS, **kw)
     per_step = _parallel_step_seconds(workers, threads=base["threads"], **kw) if workers > 1 else serial
     torch.set_num_threads(THREADS)
@@ -230,10 +232,19 @@ def bench_book() -> None:
     print(f"cpu book: {n_runs} runs, {steps:,} training steps; one step here {serial * 1e3:.1f} ms on {THREADS} "
           f"threads, {per_step * 1e3:.1f} ms with the profile's {workers} workers x {base['threads']} threads "
           f"(ratio {per_step / serial:.2f}) -> {steps * per_step / 60:.0f} min of training (target for the whole "
-          "book: 45 min; sampling, metrics and the HTML build added 4-7 min in the measured builds)")
+          "book: 60 min; sampling, metrics and the HTML build come on top, see the README's measured builds)")
 
 
-BENCHES = {"greedy": bench_greedy, "scaling": bench_scaling, "threshold": bench_threshold, "knn": bench_knn, "book": bench_book}
+def bench_paper() -> None:
+    """The paper profile's runs, steps and projected GPU hours (benchmarks/paper_cost.py)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from paper_cost import report
+
+    print(report())
+
+
+BENCHES = {"greedy": bench_greedy, "scaling": bench_scaling, "threshold": bench_threshold, "knn": bench_knn,
+           "book": bench_book, "paper": bench_paper}
 
 
 def main(argv: list[str]) -> int:

@@ -2,7 +2,8 @@
 
 Reproduces *A Closer Look at Model Collapse: From a Generalization-to-Memorization Perspective*
 (arXiv 2509.16499). Rooms: ``metrics``, ``neighbors``, ``selection`` (pure functions on arrays);
-``data``, ``features``, ``models``, ``diffusion``, ``loop`` (the self-consuming loop); ``plots``; ``cli``.
+``data``, ``features``, ``models``, ``diffusion``, ``loop`` (the self-consuming loop); ``experiments``,
+``findings`` and ``verdicts`` (the paper's experiments and their checks); ``report``, ``plots``; ``cli``.
 """
 
 __version__ = "0.1.0"

@@ -13,28 +13,45 @@ import numpy as np
 POOL_SUFFIXES = (".npy", ".npz", ".pt")
 
 
+def _read(p: Path) -> object:
+    """The raw contents of a .npy, .npz or .pt file (errors become one line naming the file)."""
+    try:
+        if p.suffix == ".npy":
+            return np.load(p, allow_pickle=False)
+        if p.suffix == ".npz":
+            z = np.load(p, allow_pickle=False)
+            if "features" in z.files or len(z.files) == 1:
+                return z["features" if "features" in z.files else z.files[0]]
+            raise SystemExit(f"error: {p}: holds {z.files}; name the array 'features'")
+        import torch
+
+        obj = torch.load(p, map_location="cpu", weights_only=True)
+        if isinstance(obj, dict):
+            obj = obj.get("features", next(iter(obj.values())) if len(obj) == 1 else None)
+        if obj is None or not isinstance(obj, torch.Tensor):
+            raise SystemExit(f"error: {p}: expected a tensor, or a dict with a 'features' tensor")
+        return obj.float().numpy()
+    except SystemExit:
+        raise
+    except Exception as err:  # a corrupt file, an object array, a pickle: one line, not a traceback
+        raise SystemExit(f"error: {p}: not a readable {p.suffix} array ({type(err).__name__}: {err})") from None
+
+
 def load_matrix(path: str) -> np.ndarray:
-    """Load an (n, d) array from .npy, .npz (key ``features`` or the only array) or .pt (a tensor or dict)."""
+    """Load a numeric (n, ...) array from .npy, .npz (key ``features`` or the only array) or .pt (a tensor or dict)."""
     p = Path(path)
     if not p.is_file():
         raise SystemExit(f"error: no such file: {path}")
     if p.suffix not in POOL_SUFFIXES:
         raise SystemExit(f"error: {path}: expected one of {', '.join(POOL_SUFFIXES)}")
-    if p.suffix == ".npy":
-        return np.load(p)
-    if p.suffix == ".npz":
-        z = np.load(p)
-        if "features" in z.files or len(z.files) == 1:
-            return z["features" if "features" in z.files else z.files[0]]
-        raise SystemExit(f"error: {path}: holds {z.files}; name the array 'features'")
-    import torch
-
-    obj = torch.load(p, map_location="cpu", weights_only=True)
-    if isinstance(obj, dict):
-        obj = obj.get("features", next(iter(obj.values())) if len(obj) == 1 else None)
-    if obj is None or not isinstance(obj, torch.Tensor):
-        raise SystemExit(f"error: {path}: expected a tensor, or a dict with a 'features' tensor")
-    return obj.float().numpy()
+    x = np.asarray(_read(p))
+    if x.dtype.kind not in "fiub":
+        raise SystemExit(f"error: {path}: not a numeric array (dtype {x.dtype})")
+    if x.ndim < 2:
+        raise SystemExit(f"error: {path}: expected an (n, d) array or a batch of images; got shape {x.shape}")
+    if x.shape[0] == 0 or x.size == 0:
+        raise SystemExit(f"error: {path}: the array is empty (shape {x.shape})")
+    return x
 
 
 def _summary(x: np.ndarray) -> dict:
@@ -76,6 +93,9 @@ def cmd_score(args) -> int:
     from .metrics import covariance_trace, generalization_score
 
     gen, train = load_matrix(args.generated), load_matrix(args.train)
+    d_gen, d_train = int(np.prod(gen.shape[1:])), int(np.prod(train.shape[1:]))
+    if d_gen != d_train:
+        raise SystemExit(f"error: feature dimensions differ: {args.generated} has {d_gen}, {args.train} has {d_train}")
     try:
         out = {"gs": generalization_score(gen, train), **_summary(gen.reshape(len(gen), -1)),
                "cov_trace": covariance_trace(gen)}
@@ -93,14 +113,49 @@ def cmd_run(args) -> int:
         cfg = load_config(args.config, overrides=args.set)
     except ConfigError as err:
         raise SystemExit(f"error: {err}") from None
-    run_dir = run_loop(cfg, out=Path(args.out) if args.out else None, progress=not args.quiet,
-                       share_first_model=not args.train_first_model)
+    if args.executor == "local":
+        run_dir = run_loop(cfg, out=Path(args.out) if args.out else None, progress=not args.quiet,
+                           share_first_model=not args.train_first_model)
+    else:
+        run_dir = _run_on(args, cfg)
+    print(_run_summary(run_dir))
     print(run_dir)
     return 0
 
 
+def _run_on(args, cfg) -> Path:
+    """Run one config on a cluster engine (``--executor``); the run folder lands under --runs-root."""
+    import yaml
+
+    from .loop.executors import ExecutorSpecError, make_executor
+    from .loop.parallel import run_dir_of
+    from .loop.runner import run_many
+
+    if args.out:
+        raise SystemExit("error: --out names a local folder; with --executor the run goes under --runs-root")
+    try:
+        options = dict(item.split("=", 1) for item in args.executor_option)
+        engine = make_executor(args.executor, **{k: yaml.safe_load(v) for k, v in options.items()})
+    except (ValueError, ExecutorSpecError) as err:
+        raise SystemExit(f"error: {err}") from None
+    run_many([cfg], runs_root=args.runs_root, executor=engine, share_first_model=not args.train_first_model)
+    return run_dir_of(cfg, args.runs_root)
+
+
+def _run_summary(run_dir: Path) -> str:
+    """The run's key numbers per iteration, as a small text table."""
+    import pandas as pd
+
+    table = pd.read_csv(Path(run_dir) / "metrics.csv")
+    cols = [c for c in ("iteration", "gs", "memorized_share", "entropy", "trace_ratio", "fd", "fd_floor") if c in table]
+    return table[cols].round(3).to_string(index=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     ap = argparse.ArgumentParser(prog="collapse", description=__doc__)
+    ap.add_argument("--version", action="version", version=f"collapse {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
     s = sub.add_parser("select", help="pick a high-entropy training subset from a pool of feature vectors")
     s.add_argument("pool", help="(n, d) features: .npy, .npz or .pt")
@@ -121,6 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one config key")
     r.add_argument("--out", help="run folder (default: runs/<name>-<hash>)")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
+    r.add_argument("--executor", default="local", metavar="SPEC",
+                   help="where the run executes: local (default), dask://HOST:PORT or slurm (needs '.[cluster]')")
+    r.add_argument("--executor-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="slurm: partition, gpus_per_task, cpus_per_task, time_limit_min, mem_gb, folder")
+    r.add_argument("--runs-root", default="runs", help="shared folder of run folders (with --executor)")
     r.add_argument("--train-first-model", action="store_true",
                    help="train iteration 1 even when the run cache holds the identical denoiser from another run")
     r.set_defaults(func=cmd_run)

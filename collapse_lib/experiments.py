@@ -85,9 +85,14 @@ def ablation_configs(base: dict, *, n_train: int, iterations: int, seeds=(0,), a
 
 
 def run_experiment(experiment: str, configs: list[RunConfig], *, runs_root=None, progress: bool = False,
-                   workers: int = 1) -> pd.DataFrame:
-    """Run or reuse every config (``workers`` at a time); return their rows tagged with ``experiment``."""
-    table = run_many(configs, runs_root=runs_root or default_runs_root(), progress=progress, workers=workers)
+                   workers: int = 1, executor: str | None = "local", executor_options: dict | None = None) -> pd.DataFrame:
+    """Run or reuse every config (``workers`` at a time, on the engine ``executor`` names: ``local``,
+    ``dask://HOST:PORT`` or ``slurm`` with ``executor_options``); return their rows tagged with ``experiment``."""
+    from .loop.executors import make_executor
+
+    engine = make_executor(executor, **(executor_options or {}))
+    table = run_many(configs, runs_root=runs_root or default_runs_root(), progress=progress, workers=workers,
+                     executor=engine)
     table.insert(0, "experiment", experiment)
     return table
 

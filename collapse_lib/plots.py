@@ -54,6 +54,14 @@ def _hue_style(table: pd.DataFrame, hue: str) -> tuple[list, dict, dict]:
     return values, palette, {v: str(v) for v in values}
 
 
+def log_axis(ax) -> None:
+    """A log-scale y axis labelled with plain numbers (0.5, 2, 40) rather than powers of ten."""
+    ax.set_yscale("log")
+    plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
 def legend_outside(ax, **kwargs) -> None:
     """The axes' legend to the right of the plot, 9 pt, without a frame."""
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, frameon=False, fontsize=9, **kwargs)
@@ -89,7 +97,7 @@ def metric_over_iterations(table: pd.DataFrame, metric: str, *, hue: str, col: s
         if noise is not None:
             ax.axhline(part[noise].mean(), color="0.4", ls=":", lw=1.2, label="Gaussian noise")
         if log:
-            ax.set_yscale("log")
+            log_axis(ax)
         ax.set_xlabel("iteration $n$")
         ax.set_ylabel(ylabel or LABELS.get(metric, metric))
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -162,7 +170,7 @@ def scatter_with_r(table: pd.DataFrame, x: str, y: str, *, stats: dict, logy: bo
     for n, g in table.groupby("n_train"):
         ax.scatter(g[x], g[y], color=colors[int(n)], s=34, label=f"N = {int(n)}", edgecolor="white", lw=0.4)
     if logy:
-        ax.set_yscale("log")
+        log_axis(ax)
     title = f"ours: r = {stats['r']:.2f} (95% CI {stats['ci_low']:.2f} to {stats['ci_high']:.2f})"
     if paper_r is not None:
         title += f"\npaper (CIFAR-10): r = {paper_r:.2f}"
@@ -222,7 +230,7 @@ def relative_trends(trend: pd.DataFrame, *, labels: dict[str, str]):
         ax.plot(trend.index, trend[col] / trend[col].iloc[0], marker="o", label=label, color=color)
     ax.set_xlabel("iteration $n$")
     ax.set_ylabel("relative to iteration 1")
-    ax.set_yscale("log")
+    log_axis(ax)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     legend_outside(ax)
     fig.tight_layout()
@@ -246,5 +254,31 @@ def paper_vs_ours(pairs: dict[str, tuple[float, float]], *, ylabel: str, title: 
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     legend_outside(ax)
+    fig.tight_layout()
+    return fig
+
+
+def story(table: pd.DataFrame, samples: dict[str, np.ndarray] | None = None):
+    """The book's opening figure: GS and the near-copy share over the replace loop for every size, and (given)
+    rows of samples at the first and the last iteration."""
+    n_rows = 1 + (1 if samples else 0)
+    fig = plt.figure(figsize=(11.5, 3.4 * n_rows))
+    grid = fig.add_gridspec(n_rows, 2, height_ratios=[1.0] * n_rows)
+    for j, metric in enumerate(("gs", "memorized_share")):
+        ax = fig.add_subplot(grid[0, j])
+        _lines(ax, table, metric, "n_train", None)
+        if metric == "gs":
+            log_axis(ax)
+        ax.set_xlabel("iteration $n$")
+        ax.set_ylabel(LABELS[metric])
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    legend_outside(ax)
+    if samples:
+        inner = grid[1, :].subgridspec(len(samples), 1, hspace=0.35)
+        for i, (label, imgs) in enumerate(samples.items()):
+            ax = fig.add_subplot(inner[i])
+            ax.imshow(np.concatenate([_to_image(x) for x in imgs], axis=1), cmap="gray", vmin=0, vmax=1)
+            _blank(ax)
+            ax.set_title(label, fontsize=9, loc="left")
     fig.tight_layout()
     return fig

@@ -6,6 +6,9 @@ page quotes them, so a page and the summary never word a verdict differently.
 
 from __future__ import annotations
 
+#: how selectors are named in a sentence
+NAMES = {"random": "vanilla", "greedy": "greedy", "threshold": "threshold", "all": "all 2N"}
+
 
 def _range(values, spec: str = ".2f") -> str:
     values = [v for v in values if v is not None]
@@ -63,7 +66,7 @@ def finding_1(r: dict) -> list[tuple[bool, str]]:
 def finding_2(r: dict) -> list[tuple[bool, str]]:
     per = r["per_size"]
     return [(r["holds"], "the entropy of the training set falls over the loop at every size: "
-                         + _sizes(per, lambda v: f"{v['h_2']:.1f} → {v['h_last']:.1f} nats (ρ = {v['spearman']:.2f})")
+                         + _sizes(per, lambda v: f"{v['h_2']:.1f} → {v['h_last']:.1f} nats (ρ = {_num(v['spearman'])})")
                          + " (check: H(D_last) < H(D_2) and ρ ≤ -0.6)")]
 
 
@@ -119,7 +122,7 @@ def fig_11(r: dict) -> list[tuple[bool, str]]:
 
 def fig_4(r: dict) -> list[tuple[bool, str]]:
     w = r["within_class_nnd"]
-    line = ", ".join(f"{k} {v['mean']:.2f} ({v['min']:.2f}..{v['max']:.2f})" for k, v in w.items())
+    line = ", ".join(f"{NAMES.get(k, k)} {v['mean']:.2f} ({v['min']:.2f}..{v['max']:.2f})" for k, v in w.items())
     return [quality(r["quality_gate"]),
             (r["means_differ"], f"greedy keeps a higher within-class NND of the samples than vanilla at iteration "
                                 f"{r['last_iteration']} on the mean: {line} (real: {_num(r['real_within_class_nnd'])})"),
@@ -128,7 +131,7 @@ def fig_4(r: dict) -> list[tuple[bool, str]]:
 
 def ablation(r: dict) -> list[tuple[bool, str]]:
     rep = r["replace"]
-    order = ", ".join(f"{k} {v['fd']:.1f}" for k, v in rep.items())
+    order = ", ".join(f"{NAMES.get(k, k)} {v['fd']:.1f}" for k, v in rep.items())
     dec = ", ".join(f"α = {k}: {v['fd']:.1f}" for k, v in r["threshold_by_alpha"].items())
     return [quality(r["quality_gate"]),
             (r["fd_order_holds"], f"replace, Fréchet distance at the last iteration: {order} "

@@ -40,6 +40,8 @@ base = {  # RunConfig values shared by every run of this notebook (denoiser, tra
 }
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
 workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
+executor = "local"  # where runs execute: local, dask://HOST:PORT or slurm (pip install -e '.[cluster]')
+executor_options = {}  # slurm: partition, gpus_per_task, cpus_per_task, time_limit_min, mem_gb, folder
 
 # %%
 base = {**base, **base_changes}
@@ -51,7 +53,8 @@ report.settings_table(profile, base, training_set_sizes=sizes, iterations=iterat
 
 # %%
 configs = experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds)
-table = experiments.run_experiment("sizes", configs, workers=workers)
+table = experiments.run_experiment("sizes", configs, workers=workers, executor=executor,
+                                   executor_options=executor_options)
 report.update_metrics_table(profile, table)
 runs = {int(n): experiments.default_runs_root() / g.run.iloc[0] for n, g in table[table.seed == seeds[0]].groupby("n_train")}
 result = findings.finding_1(table)

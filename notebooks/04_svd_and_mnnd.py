@@ -35,6 +35,8 @@ base = {  # RunConfig values shared by every run of this notebook (denoiser, tra
 }
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
 workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
+executor = "local"  # where runs execute: local, dask://HOST:PORT or slurm (pip install -e '.[cluster]')
+executor_options = {}  # slurm: partition, gpus_per_task, cpus_per_task, time_limit_min, mem_gb, folder
 
 # %%
 base = {**base, **base_changes}
@@ -44,7 +46,8 @@ from collapse_lib.loop.runner import load_iteration
 report.settings_table(profile, base, training_set_sizes=sizes, iterations=iterations, seeds=seeds)
 
 # %%
-table = experiments.run_experiment("sizes", experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds), workers=workers)
+configs = experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds)
+table = experiments.run_experiment("sizes", configs, workers=workers, executor=executor, executor_options=executor_options)
 largest = table[table.n_train == max(sizes)]
 run_dir = experiments.default_runs_root() / largest.run.iloc[0]
 real, first = load_iteration(run_dir, 1)

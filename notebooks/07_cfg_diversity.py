@@ -38,6 +38,8 @@ base = {  # RunConfig values shared by every run of this notebook (denoiser, tra
 }
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
 workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
+executor = "local"  # where runs execute: local, dask://HOST:PORT or slurm (pip install -e '.[cluster]')
+executor_options = {}  # slurm: partition, gpus_per_task, cpus_per_task, time_limit_min, mem_gb, folder
 
 # %%
 base = {**base, **base_changes}
@@ -50,7 +52,8 @@ report.settings_table(profile, base, training_set_size=n_train, iterations=itera
 # %%
 configs = experiments.cfg_configs(base, n_train=n_train, iterations=iterations, guidance=guidance, seeds=seeds,
                                   selectors=selectors)
-table = experiments.run_experiment("cfg", configs, workers=workers)
+table = experiments.run_experiment("cfg", configs, workers=workers, executor=executor,
+                                   executor_options=executor_options)
 report.update_metrics_table(profile, table)
 result = findings.fig_4(table)
 real_nnd = float(table.real_within_class_nnd.iloc[0])

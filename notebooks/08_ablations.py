@@ -35,6 +35,8 @@ base = {  # RunConfig values shared by every run of this notebook (denoiser, tra
 }
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
 workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
+executor = "local"  # where runs execute: local, dask://HOST:PORT or slurm (pip install -e '.[cluster]')
+executor_options = {}  # slurm: partition, gpus_per_task, cpus_per_task, time_limit_min, mem_gb, folder
 
 # %%
 base = {**base, **base_changes}
@@ -44,7 +46,8 @@ report.settings_table(profile, base, training_set_size=n_train, iterations=itera
 
 # %%
 configs = experiments.ablation_configs(base, n_train=n_train, iterations=iterations, seeds=seeds, alphas=alphas)
-table = experiments.run_experiment("ablation", configs, workers=workers)
+table = experiments.run_experiment("ablation", configs, workers=workers, executor=executor,
+                                   executor_options=executor_options)
 report.update_metrics_table(profile, table)
 result = findings.ablation(table)
 replace = table[table.paradigm == "replace"]

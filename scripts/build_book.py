@@ -40,12 +40,25 @@ def toc_notebooks() -> list[str]:
     return [n for n in names if (ROOT / "notebooks" / f"{n}.py").is_file()]
 
 
-def profile_parameters(profile: str, name: str) -> dict:
-    """params/<profile>/common.yaml merged with params/<profile>/<name>.yaml (the latter wins)."""
-    params = {}
-    for path in (ROOT / "params" / profile / "common.yaml", ROOT / "params" / profile / f"{name}.yaml"):
-        if path.is_file():
-            params.update(yaml.safe_load(path.read_text()) or {})
+def _yaml(path: Path) -> dict:
+    return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+
+
+def common_parameters(profile: str) -> dict:
+    """params/<profile>/common.yaml: values for every notebook that declares them."""
+    return _yaml(ROOT / "params" / profile / "common.yaml")
+
+
+def profile_parameters(profile: str, name: str, declared: set[str] | None = None) -> dict:
+    """params/<profile>/common.yaml merged with params/<profile>/<name>.yaml (the latter wins).
+
+    With ``declared`` (the notebook's parameter names), common values the notebook does not declare are left
+    out: a page that reads only results takes no denoiser settings.
+    """
+    common = common_parameters(profile)
+    if declared is not None:
+        common = {k: v for k, v in common.items() if k in declared}
+    params = {**common, **_yaml(ROOT / "params" / profile / f"{name}.yaml")}
     if profile != "smoke" and not params:
         raise SystemExit(f"no parameters for {name} in params/{profile}/")
     return {**params, "profile": profile}
@@ -59,14 +72,25 @@ def declared_parameters(name: str) -> set[str]:
 
 
 def check_profile(profile: str, names: list[str]) -> dict[str, dict]:
-    """Every notebook's profile parameters, refused before anything runs if one is not in its parameters cell."""
-    params = {name: profile_parameters(profile, name) for name in names}
+    """Every notebook's profile parameters, refused before anything runs if one is not in its parameters cell
+    (and a common value that no notebook declares is refused too: it would be a typo)."""
+    declared = {name: declared_parameters(name) for name in names}
+    params = {name: profile_parameters(profile, name, declared[name]) for name in names}
     for name, values in params.items():
-        declared = declared_parameters(name)
-        unknown = sorted(set(values) - declared)
+        unknown = sorted(set(values) - declared[name])
         if unknown:
             raise SystemExit(f"params/{profile}/ sets {unknown} for {name}, which has no such parameter "
-                             f"(its parameters: {sorted(declared)})")
+                             f"(its parameters: {sorted(declared[name])})")
+    from collapse_lib.loop.executors import ExecutorSpecError, check_spec
+
+    for name, values in params.items():
+        try:
+            check_spec(values.get("executor", "local"), values.get("executor_options"))
+        except ExecutorSpecError as err:
+            raise SystemExit(f"params/{profile}/ for {name}: {err}") from None
+    unused = sorted(set(common_parameters(profile)) - set().union(*declared.values()))
+    if unused:
+        raise SystemExit(f"params/{profile}/common.yaml sets {unused}, which no notebook of the book declares")
     return params
 
 

@@ -2,6 +2,7 @@
 # The project's single entry point (the Makefile calls it; use it directly where make is missing).
 #   bash scripts/dev.sh env            create .venv from requirements.lock (skipped when up to date)
 #   bash scripts/dev.sh test           lint + unit tests + nbval notebook regression
+#   bash scripts/dev.sh html           render the committed pages to HTML (seconds; executes nothing)
 #   bash scripts/dev.sh book [PROFILE] execute the notebooks with papermill and build the HTML book
 #   bash scripts/dev.sh bench          speed benchmarks (ratios against references timed in the same run)
 #   bash scripts/dev.sh lock           re-pin requirements.lock from requirements.in
@@ -57,6 +58,11 @@ cmd_book() {
   "$VENV/bin/python" scripts/build_book.py --profile "${1:-cpu}"
 }
 
+cmd_html() {
+  cmd_env
+  "$VENV/bin/python" scripts/build_book.py --render-only
+}
+
 cmd_bench() {
   cmd_env
   "$VENV/bin/python" benchmarks/run.py "$@"
@@ -85,8 +91,9 @@ case "${1:-}" in
   env) cmd_env ;;
   test) shift; cmd_test "$@" ;;
   book) shift; cmd_book "$@" ;;
+  html) cmd_html ;;
   bench) shift; cmd_bench "$@" ;;
   lock) cmd_lock ;;
   nbval-refresh) shift; cmd_nbval_refresh "$@" ;;
-  *) die "usage: bash scripts/dev.sh env|test|book [PROFILE]|bench|lock|nbval-refresh" ;;
+  *) die "usage: bash scripts/dev.sh env|test|html|book [PROFILE]|bench|lock|nbval-refresh" ;;
 esac

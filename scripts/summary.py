@@ -147,12 +147,43 @@ def render(profile: str, results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def story_figure(profile: str, out: Path) -> bool:
+    """The landing page's figure from results/<profile>/metrics.csv (Finding I's runs) and the run cache."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from collapse_lib import experiments, plots
+    from collapse_lib.paths import results_dir
+
+    path = results_dir(profile) / "metrics.csv"
+    if not path.is_file():
+        return False
+    table = pd.read_csv(path)
+    sizes = table[(table.experiment == "sizes") & (table.seed == table.seed.min())]
+    if sizes.empty:
+        return False
+    largest = sizes[sizes.n_train == sizes.n_train.max()]
+    last = int(largest.iteration.max())
+    run = experiments.default_runs_root() / largest.run.iloc[0]
+    samples = None
+    if run.is_dir():
+        by_it = experiments.samples_by_iteration(run, [1, last], k=24)
+        samples = {f"N = {int(largest.n_train.iloc[0])}, iteration {n}": imgs for n, imgs in by_it.items()}
+    fig = plots.story(sizes, samples)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110, bbox_inches="tight")
+    return True
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--profile", default="cpu")
     ap.add_argument("--out", default=str(ROOT / "book" / "summary.md"))
     args = ap.parse_args()
     Path(args.out).write_text(render(args.profile, read_results(args.profile)))
+    story_figure(args.profile, Path(args.out).parent / "figures" / "story.png")
 
 
 if __name__ == "__main__":

@@ -54,11 +54,21 @@ def test_score_prints_json(tmp_path, rng, capsys):
         (["select", "POOL", "--size", "3", "--method", "threshold", "--out", "x.npy"], "--tau and --alpha"),
         (["select", "POOL", "--size", "999", "--out", "OUT"], "exceeds"),
         (["select", "POOL", "--size", "3", "--out", "x.txt"], ".npy"),
+        (["select", "TEXT", "--size", "3", "--out", "x.npy"], "not a readable .npy array"),
+        (["select", "OBJECTS", "--size", "3", "--out", "x.npy"], "not a readable .npy array"),
+        (["select", "EMPTY", "--size", "3", "--out", "x.npy"], "empty"),
+        (["score", "POOL", "--train", "NARROW"], r"dimensions differ: .*pool.npy has 16, .*narrow.npy has 3"),
     ],
 )
 def test_cli_errors_are_clear(tmp_path, clustered, argv, match):
     np.save(tmp_path / "pool.npy", clustered)
-    argv = [a.replace("POOL", str(tmp_path / "pool.npy")).replace("OUT", str(tmp_path / "o.npy")) for a in argv]
+    (tmp_path / "text.npy").write_text("not an array")
+    np.save(tmp_path / "objects.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+    np.save(tmp_path / "empty.npy", np.zeros((0, 4)))
+    np.save(tmp_path / "narrow.npy", clustered[:, :3])
+    names = {"POOL": "pool.npy", "OUT": "o.npy", "TEXT": "text.npy", "OBJECTS": "objects.npy", "EMPTY": "empty.npy",
+             "NARROW": "narrow.npy"}
+    argv = [str(tmp_path / names[a]) if a in names else a for a in argv]
     with pytest.raises(SystemExit, match=match):
         cli.main(argv)
     assert not (tmp_path / "o.npy").exists()
@@ -72,4 +82,19 @@ def test_run_shares_the_first_model_unless_asked_to_train_it(tmp_path, capsys):
     cli.main([*base, "--set", "selector=greedy", "--set", "pool_factor=2", "--out", str(tmp_path / "again"),
               "--train-first-model"])
     assert [trained(tmp_path / d) for d in ("first", "loaded", "again")] == [True, False, True]
-    assert capsys.readouterr().out.split() == [str(tmp_path / d) for d in ("first", "loaded", "again")]
+    out = capsys.readouterr().out.splitlines()
+    assert [line for line in out if line.startswith(str(tmp_path))] == [str(tmp_path / d) for d in ("first", "loaded", "again")]
+    assert sum(line.split()[:2] == ["iteration", "gs"] for line in out) == 3  # a metrics summary before each folder
+
+
+def test_version_and_malformed_yaml_are_one_line(tmp_path, capsys):
+    from collapse_lib import __version__
+
+    with pytest.raises(SystemExit):
+        cli.main(["--version"])
+    assert capsys.readouterr().out.strip() == f"collapse {__version__}"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("n_train: [1, 2\nseed: 0\n")
+    with pytest.raises(SystemExit, match=r"bad.yaml: not valid YAML \(line \d+, column \d+\)") as err:
+        cli.main(["run", "--config", str(bad)])
+    assert "\n" not in str(err.value)

@@ -83,6 +83,13 @@ def test_every_profile_sets_only_parameters_the_notebooks_declare(profile):
 
 def test_a_misspelt_profile_parameter_is_refused_before_anything_runs(monkeypatch):
     build_book = load_build_book()
-    monkeypatch.setattr(build_book, "profile_parameters", lambda profile, name: {"profile": profile, "wrokers": 2})
+    monkeypatch.setattr(build_book, "profile_parameters", lambda profile, name, *a: {"profile": profile, "wrokers": 2})
     with pytest.raises(SystemExit, match="wrokers"):
+        build_book.check_profile("cpu", build_book.toc_notebooks())
+
+
+def test_a_misspelt_common_parameter_is_refused_before_anything_runs(monkeypatch):
+    build_book = load_build_book()
+    monkeypatch.setattr(build_book, "common_parameters", lambda profile: {"wokers": 2})
+    with pytest.raises(SystemExit, match="wokers"):
         build_book.check_profile("cpu", build_book.toc_notebooks())

@@ -190,7 +190,10 @@ def _parse_override(item: str) -> tuple[str, object]:
     if "=" not in item:
         raise ConfigError(f"override {item!r}: expected KEY=VALUE")
     key, raw = item.split("=", 1)
-    return key.strip(), yaml.safe_load(raw)
+    try:
+        return key.strip(), yaml.safe_load(raw)
+    except yaml.YAMLError:
+        raise ConfigError(f"override {item!r}: the value is not valid YAML") from None
 
 
 def from_dict(values: dict) -> RunConfig:
@@ -217,7 +220,12 @@ def load_config(source: str | Path | dict, overrides: list[str] | None = None) -
         path = Path(source)
         if not path.is_file():
             raise ConfigError(f"config file not found: {path}")
-        values = yaml.safe_load(path.read_text()) or {}
+        try:
+            values = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            raise ConfigError(f"{path}: not valid YAML{where}: {getattr(err, 'problem', None) or err}") from None
         if not isinstance(values, dict):
             raise ConfigError(f"{path}: expected a mapping of keys to values")
     for item in overrides or []:

@@ -1,4 +1,4 @@
-"""Several runs at once, each in its own process: more throughput on a few CPU cores than one run on all of them.
+"""Several runs at once, each in its own process (or on a cluster): more throughput than one run after another.
 
 A run's numbers do not depend on what runs beside it (every random draw is seeded from its config, and its
 thread count is part of its config), so a parallel ``run_many`` gives the same tables as a serial one.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import warnings
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from . import store
@@ -33,11 +33,12 @@ def _run_one(cfg: RunConfig, runs_root: str, share_first_model: bool) -> str:
     return str(run_loop(cfg, runs_root=runs_root, progress=False, share_first_model=share_first_model))
 
 
-def check_workers(workers: int, configs: list[RunConfig]) -> None:
-    """Refuse a bad worker count before any work; warn when workers x threads oversubscribes the cores."""
+def check_workers(workers: int, configs: list[RunConfig], remote: bool = False) -> None:
+    """Refuse a bad worker count before any work; warn when workers x threads oversubscribes this machine's cores
+    (not checked for ``remote`` engines, whose machines are not this one)."""
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a whole number >= 1; got {workers!r}")
-    if workers == 1:
+    if workers == 1 or remote:
         return
     cores = os.cpu_count() or 1
     threads = [c.threads for c in configs]
@@ -70,22 +71,33 @@ class _Schedule:
         return None
 
 
+def _submit_ready(pool, schedule: _Schedule, running: dict, cap: int, runs_root: Path, share: bool) -> None:
+    while len(running) < cap and (cfg := schedule.next_ready()) is not None:
+        running[pool.submit(_run_one, cfg, str(runs_root), share)] = cfg
+
+
 def run_parallel(configs: list[RunConfig], *, workers: int, runs_root: str | Path,
-                 share_first_model: bool = True) -> list[Path]:
+                 share_first_model: bool = True, executor: Executor | None = None) -> list[Path]:
     """Run (or reuse) every config, ``workers`` at a time; returns their run folders in the order given.
 
-    Configs that name the same run folder run once. When a run fails, no new run starts, the ones under way
-    finish (their results stay in the run cache) and the first error is raised.
+    ``executor``: any ``concurrent.futures.Executor`` (a Dask client's, ``SubmititExecutor``, a process pool) to
+    run on instead of a process pool of ``workers`` on this machine; then ``workers`` caps the runs in flight,
+    and 1 (the default) submits every run that may start and lets the engine queue them. Configs that name the
+    same run folder run once. When a run fails, no new run starts, the ones under way finish (their results
+    stay in the run cache) and the first error is raised.
     """
     runs_root = Path(runs_root)
     unique = list({run_dir_of(c, runs_root): c for c in configs}.values())
     schedule = _Schedule(unique, runs_root, share_first_model)
+    cap = workers if executor is None or workers > 1 else len(unique)
+    own_pool = executor is None
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) if own_pool else executor
     running: dict[Future, RunConfig] = {}
     error: BaseException | None = None
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    try:
         while (schedule.pending and error is None) or running:
-            while error is None and len(running) < workers and (cfg := schedule.next_ready()) is not None:
-                running[pool.submit(_run_one, cfg, str(runs_root), share_first_model)] = cfg
+            if error is None:
+                _submit_ready(pool, schedule, running, cap, runs_root, share_first_model)
             done, _ = wait(running, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
             for fut in done:
                 running.pop(fut)
@@ -93,6 +105,9 @@ def run_parallel(configs: list[RunConfig], *, workers: int, runs_root: str | Pat
                     error = fut.exception()
             if not running and schedule.pending and error is None and not done:
                 raise RuntimeError("no run can start: every pending run waits on a first model no run is training")
+    finally:
+        if own_pool:
+            pool.shutdown(wait=True)
     if error is not None:
         raise error
     return [run_dir_of(c, runs_root) for c in configs]

@@ -27,13 +27,13 @@ from ..data import load_dataset
 from ..diffusion import Preconditioned, make_scheduler, sample_images, train_denoiser
 from ..distributed import barrier, init_from_env, is_main_process, rank_and_world
 from ..features import make_features
-from ..metrics import covariance_trace, frechet_distance
+from ..metrics import covariance_trace
 from ..models import build_denoiser
 from ..seeding import derive_seed, seed_everything
 from . import store
 from .config import RunConfig, validate
 from .first_model import first_model_key, load_first_model, store_first_model, train_settings
-from .measure import is_current, measure, noise_images, within_class_nnd
+from .measure import is_current, measure, noise_images, quiet_frechet_distance, within_class_nnd
 from .paradigms import Pool, candidate_pool, next_training_set
 from .parallel import check_workers, run_dir_of, run_parallel
 
@@ -93,8 +93,8 @@ class _Context:
     def fd_references(self) -> dict:
         """Fréchet distances of the real subset D_1 (the floor at this N) and of clipped noise to the full real set."""
         fake = noise_images(len(self.real), self.image_shape)
-        return {"fd_floor": frechet_distance(self.fd_features(self.real.images), self.real_fd),
-                "fd_noise": frechet_distance(self.fd_features(fake), self.real_fd)}
+        return {"fd_floor": quiet_frechet_distance(self.fd_features(self.real.images), self.real_fd),
+                "fd_noise": quiet_frechet_distance(self.fd_features(fake), self.real_fd)}
 
     @cached_property
     def real_within_class_nnd(self) -> float:
@@ -260,17 +260,20 @@ def read_runs(run_dirs) -> pd.DataFrame:
 
 
 def run_many(configs: list[RunConfig], *, runs_root: str | Path = "runs", progress: bool = False,
-             share_first_model: bool = True, workers: int = 1) -> pd.DataFrame:
+             share_first_model: bool = True, workers: int = 1, executor=None) -> pd.DataFrame:
     """Run (or reuse) several configs and return their combined table (every config validated first).
 
     ``workers`` > 1 runs that many at once, each in its own process (``parallel``); give each run
-    ``threads`` = cores / workers. The numbers are the same as one after another.
+    ``threads`` = cores / workers. ``executor`` (any ``concurrent.futures.Executor``: a Dask client's
+    ``get_executor()``, ``executors.SubmititExecutor`` for Slurm, a process pool) runs them there instead;
+    ``runs_root`` must then be a folder every engine's workers see. The numbers are the same as one after another.
     """
     configs = [validate(c) for c in configs]
-    check_workers(workers, configs)
+    check_workers(workers, configs, remote=executor is not None)
     to_run = [c for c in configs if not _is_complete(run_dir_of(c, runs_root), c)]
-    if workers > 1 and len(to_run) > 1:
-        run_parallel(to_run, workers=workers, runs_root=runs_root, share_first_model=share_first_model)
+    if to_run and (executor is not None or (workers > 1 and len(to_run) > 1)):
+        run_parallel(to_run, workers=workers, runs_root=runs_root, share_first_model=share_first_model,
+                     executor=executor)
     return read_runs([run_loop(c, runs_root=runs_root, progress=progress, share_first_model=share_first_model)
                       for c in configs])
 

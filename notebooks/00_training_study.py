@@ -39,19 +39,22 @@ import numpy as np
 import pandas as pd
 
 from collapse_lib import plots
-from collapse_lib.paths import results_dir
+from collapse_lib.paths import project_root
 
-rows = pd.read_csv(results_dir(study) / "training_study.csv")
-samples = np.load(results_dir(study) / "training_study_samples.npz")
+folder = project_root() / "results" / study  # the committed study, also when a test points results elsewhere
+rows = pd.read_csv(folder / "training_study.csv")
+samples = np.load(folder / "training_study_samples.npz")
 rows["fd / floor"] = rows.fd / rows.fd_floor
 first = rows[(rows.iteration == 1) & (rows.loop_iterations == 1)]
 order = list(dict.fromkeys(rows.setting))
 
 # %% [markdown]
 # ## The first model of each setting
-# One row per setting and size (iteration 1, trained on real digits).
+# One row per setting and size (iteration 1, trained on real digits). A blank time marks a first model shared
+# with the setting above it (the two differ only after iteration 1).
 
 # %%
+rows.loc[~rows.trained.astype(bool), "train_seconds"] = np.nan  # a first model shared with the setting above
 columns = {"train_seconds": "s / model", "memorized_share": "near-copy share", "gs_ratio": "GS / MNND",
            "trace_ratio": "trace ratio", "fd / floor": "FD / floor", "confident_share": "classified p > 0.9"}
 table = first.set_index(["setting", "n_train"])[list(columns)].rename(columns=columns)

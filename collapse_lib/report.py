@@ -15,7 +15,7 @@ from .paths import results_dir
 TABLE_COLUMNS = ("experiment", "paradigm", "selector", "n_train", "seed", "iteration", "gs", "entropy", "mnnd",
                  "cov_trace", "fd", "real_share", "within_class_nnd", "train_within_class_nnd", "alpha", "pool_factor",
                  "guidance", "gen_entropy", "gen_mnnd", "gen_cov_trace", "memorized_share", "gs_ratio", "trace_ratio",
-                 "fd_floor", "fd_noise", "distinct_share", "real_within_class_nnd", "run")
+                 "fd_floor", "fd_noise", "distinct_share", "spikiness", "stable_rank", "real_within_class_nnd", "run")
 
 
 def _clean(obj):

@@ -57,10 +57,11 @@ def _denoiser_hidden(model, images: torch.Tensor, timestep: int, labels, schedul
         handle = layer.register_forward_pre_hook(lambda _m, args: seen.append(args[0]))
     else:
         handle = layer.register_forward_hook(lambda _m, _a, out: seen.append(out[0] if isinstance(out, tuple) else out))
+    device = next(model.parameters()).device
     try:
-        x = _noised(images, timestep, scheduler, seed)
-        t = torch.full((len(x),), timestep, dtype=torch.long)
-        y = None if labels is None else torch.as_tensor(labels, dtype=torch.long)
+        x = _noised(images, timestep, scheduler, seed).to(device)
+        t = torch.full((len(x),), timestep, dtype=torch.long, device=device)
+        y = None if labels is None else torch.as_tensor(labels, dtype=torch.long, device=device)
         model.eval()(x, t, class_labels=y)
     finally:
         handle.remove()

@@ -31,7 +31,7 @@ alphas = [0.5, 0.9]
 base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
     "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
     "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
-    "sample_steps": 20, "quantize_samples": True, "threads": 2, "fd_feature": "pixel", "save_models": False,
+    "sample_steps": 20, "quantize_samples": True, "threads": 2, "fd_feature": "pixel", "save_models": True,
 }
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
 workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)

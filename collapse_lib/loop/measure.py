@@ -16,13 +16,14 @@ import warnings
 import numpy as np
 
 from ..metrics import covariance_trace, frechet_distance, generalization_score, kl_entropy, memorized_share, mnnd
+from ..representation import DEFAULT_TIMESTEP, activation_spikiness, model_stable_rank
 from .paradigms import Pool
 
-METRICS_VERSION = 5  # 1: G_n metrics on every sample; 2: on the first n_train samples;
+METRICS_VERSION = 6  # 1: G_n metrics on every sample; 2: on the first n_train samples;
 # 3: Fréchet distances in the features of a classifier with seeded initial weights (features.ClassifierFeatures);
 # 4: conditional runs also measure the within-class NND of the training set D_n;
 # 5: memorization and quality references: memorized_share, gs_ratio, trace_ratio, fd_floor, fd_noise, and the
-#    distinct share of D_n
+#    distinct share of D_n; 6: the model's own signals, spikiness of G_n's hidden representation and stable rank
 
 
 def evaluation_set(g_n: Pool, n_train: int) -> Pool:
@@ -65,8 +66,19 @@ def set_entropy(features: np.ndarray) -> tuple[float, float]:
     return h, len(np.unique(features, axis=0)) / len(features)
 
 
-def measure(ctx, d_n: Pool, g_n: Pool, n: int) -> dict:
-    """Every per-iteration number of the run (``ctx``: the runner's context of features and real data)."""
+def model_metrics(model, g_eval: Pool, scheduler, conditional: bool) -> dict:
+    """What the model alone says (``representation``): the mean spikiness of its hidden activation on its own
+    samples at a low noise level, and the mean stable rank of its weight matrices; None without a model."""
+    if model is None:
+        return {"spikiness": None, "stable_rank": None}
+    scores = activation_spikiness(model, g_eval.images, timestep=DEFAULT_TIMESTEP, scheduler=scheduler,
+                                  labels=g_eval.labels if conditional else None)
+    return {"spikiness": float(scores.mean()), "stable_rank": model_stable_rank(model)["mean"]}
+
+
+def measure(ctx, d_n: Pool, g_n: Pool, n: int, model=None) -> dict:
+    """Every per-iteration number of the run (``ctx``: the runner's context of features and real data; ``model``:
+    the denoiser that drew G_n, when at hand)."""
     g_eval = evaluation_set(g_n, ctx.cfg.n_train)
     f_train, f_gen = ctx.metric_features(d_n.images), ctx.metric_features(g_eval.images)
     sources, counts = np.unique(d_n.source, return_counts=True)
@@ -80,6 +92,7 @@ def measure(ctx, d_n: Pool, g_n: Pool, n: int) -> dict:
         "n_evaluated": len(g_eval),
         "source_share": {int(s): float(c / len(d_n)) for s, c in zip(sources, counts, strict=True)},
         "fd": None, "fd_floor": None, "fd_noise": None, "within_class_nnd": None, "train_within_class_nnd": None,
+        **model_metrics(model, g_eval, ctx.scheduler, ctx.cfg.conditional),
     }
     if ctx.fd_features is not None:
         m.update(fd=quiet_frechet_distance(ctx.fd_features(g_eval.images), ctx.real_fd), **ctx.fd_references)

@@ -153,7 +153,7 @@ def _run_iteration(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[Po
     if cfg.save_models:
         _save_model(getattr(model, "net", model).cpu(), ctx.scheduler, it / "model")
     g_n = Pool.generated(images, gen_labels, n)
-    metrics = measure(ctx, d_n, g_n, n)
+    metrics = measure(ctx, d_n, g_n, n, model=model)
     metrics.update(trained=trained, train_seconds=t1 - t0, sample_seconds=t2 - t1)
     _record_metrics(ctx.run_dir, n, metrics)
     return g_n, metrics
@@ -184,9 +184,25 @@ def _remeasure_if_stale(ctx: _Context, n: int, generations: dict[int, Pool]) -> 
     if is_current(old):
         return
     d_n = _training_set(ctx.data, np.load(store.iteration_dir(ctx.run_dir, n) / "train_set.npz"), generations.__getitem__)
-    metrics = {**measure(ctx, d_n, generations[n], n), "remeasured": True}
+    metrics = {**measure(ctx, d_n, generations[n], n, model=stored_model(ctx.run_dir, n, ctx.scheduler)), "remeasured": True}
     metrics.update({k: old[k] for k in ("trained", "train_seconds", "sample_seconds") if k in old})
     _record_metrics(ctx.run_dir, n, metrics)
+
+
+def stored_model(run_dir: Path, n: int, scheduler=None):
+    """The denoiser of iteration n as saved in the run folder (None when the run did not save models), ready to call:
+    an EDM-preconditioned run's network comes back inside its preconditioning."""
+    from ..models import load_denoiser
+
+    folder = store.iteration_dir(Path(run_dir), n) / "model"
+    if not folder.is_dir():
+        return None
+    net = load_denoiser(folder)
+    cfg = load_run_config(run_dir)
+    if cfg.prediction == "edm":
+        scheduler = scheduler or make_scheduler(schedule=cfg.noise_schedule, prediction=cfg.prediction)
+        return Preconditioned(net, scheduler.alphas_cumprod).eval()
+    return net.eval()
 
 
 def _training_set(data, ids, generation) -> Pool:

@@ -1,4 +1,4 @@
-"""Command line: ``collapse select``, ``collapse score``, ``collapse run``."""
+"""Command line: ``collapse select``, ``collapse score``, ``collapse run``, ``collapse detect``."""
 
 from __future__ import annotations
 
@@ -151,6 +151,36 @@ def _run_summary(run_dir: Path) -> str:
     return table[cols].round(3).to_string(index=False)
 
 
+def cmd_detect(args) -> int:
+    from .diffusion import load_trained
+    from .representation import DEFAULT_TIMESTEP, activation_spikiness, model_stable_rank
+
+    try:
+        model, scheduler = load_trained(args.model_dir)
+    except (FileNotFoundError, OSError, KeyError, ValueError) as err:
+        raise SystemExit(f"error: {args.model_dir}: cannot load a denoiser ({err})") from None
+    images = load_matrix(args.images).astype(np.float32)
+    shape = (model.config.in_channels, model.config.sample_size, model.config.sample_size)
+    if int(np.prod(images.shape[1:])) != int(np.prod(shape)):
+        raise SystemExit(f"error: {args.images}: images of {images.shape[1:]} do not fit the model's {shape}")
+    labels = None
+    if getattr(model.config, "num_class_embeds", None):
+        if args.labels is None:
+            raise SystemExit("error: the model is class-conditional: pass --labels LABELS.npy")
+        labels = load_matrix(args.labels).reshape(-1) if args.labels.endswith((".npz", ".pt")) else np.load(args.labels)
+    timestep = DEFAULT_TIMESTEP if args.timestep is None else args.timestep
+    try:
+        scores = activation_spikiness(model, images.reshape(len(images), *shape), timestep=timestep,
+                                      scheduler=scheduler, labels=labels)
+    except ValueError as err:
+        raise SystemExit(f"error: {err}") from None
+    ranks = model_stable_rank(model)
+    print(json.dumps({"model": str(args.model_dir), "timestep": timestep, "spikiness": [round(float(v), 6) for v in scores],
+                      "spikiness_mean": float(scores.mean()), "stable_rank_mean": ranks["mean"],
+                      "stable_rank": ranks["per_layer"]}, indent=1))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -171,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("generated", help="generated samples or their features: .npy, .npz or .pt")
     c.add_argument("--train", required=True, help="the training set in the same space")
     c.set_defaults(func=cmd_score)
+    d = sub.add_parser("detect", help="per-image spikiness of a denoiser's hidden representation and its stable rank")
+    d.add_argument("model_dir", help="a saved denoiser: a run's iter_NN/model folder")
+    d.add_argument("images", help="images in [-1, 1]: (n, C, H, W) or (n, C*H*W), .npy/.npz/.pt")
+    d.add_argument("--timestep", type=int, help="noise level of the read (of 1000; default: a low one)")
+    d.add_argument("--labels", help="class labels (.npy) for a class-conditional denoiser")
+    d.set_defaults(func=cmd_detect)
     r = sub.add_parser("run", help="run a self-consuming loop from a YAML config")
     r.add_argument("--config", required=True, help="YAML file (see params/*/run.yaml)")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one config key")

@@ -246,3 +246,24 @@ def sample_images(model, n: int, *, image_shape: tuple[int, int, int], train_sch
         mine[b] = _sample_batch(model, scheduler, (hi - lo, *image_shape), y, guidance, null,
                                 seed * 1_000_003 + b, device, precision)
     return gather_in_order(mine, n_batches)
+
+
+def load_trained(path) -> tuple[torch.nn.Module, DDPMScheduler]:
+    """A denoiser saved by the loop, ready to call, and its noise schedule: ``path`` is an ``iter_NN/model`` folder
+    (a diffusers DDPMPipeline) or a bare model folder. A network trained under EDM preconditioning (its run's
+    config.json, two folders up, says ``prediction: edm``) comes back inside ``Preconditioned``."""
+    import json
+    from pathlib import Path
+
+    from .models import load_denoiser
+
+    path = Path(path)
+    if not (path / "config.json").is_file() and not (path / "unet" / "config.json").is_file():
+        raise FileNotFoundError(f"{path}: not a saved denoiser (no config.json, no unet/config.json)")
+    net = load_denoiser(path).eval()
+    scheduler = DDPMScheduler.from_pretrained(path / "scheduler") if (path / "scheduler").is_dir() else make_scheduler()
+    run_config = path.parent.parent / "config.json"
+    prediction = json.loads(run_config.read_text())["config"].get("prediction") if run_config.is_file() else None
+    if prediction == "edm":
+        return Preconditioned(net, scheduler.alphas_cumprod).eval(), scheduler
+    return net, scheduler

@@ -44,19 +44,23 @@ def sizes_configs(base: dict, *, sizes, iterations: int, seeds=(0,)) -> list[Run
 
 def selection_configs(base: dict, *, n_train: int, iterations: int, seeds=(0,),
                       paradigms=("replace", "accumulate-subsample"), selectors=("random", "greedy", "threshold"),
-                      pool_factor: float = 2.0, alpha: float = 0.9, seeds_by_selector: dict | None = None) -> list[RunConfig]:
+                      pool_factor: float = 2.0, alpha: float = 0.9, seeds_by_selector: dict | None = None,
+                      tau=None) -> list[RunConfig]:
     """Sec. 5 / App. F: vanilla vs greedy vs threshold under replace (pool 2N) and accumulate-subsample.
 
     Vanilla replace generates exactly N (the paper's baseline); the selectors generate pool_factor * N.
     Under accumulate-subsample every model generates N and the pool is all real and generated images.
-    ``seeds_by_selector`` gives some selectors their own seeds (e.g. fewer for a costly comparison).
+    ``seeds_by_selector`` gives some selectors their own seeds (e.g. fewer for a costly comparison). ``tau``
+    (a number or a rule, see ``RunConfig.tau``) reaches the threshold filter's runs only.
     """
     out = []
     for p in paradigms:
         for sel in selectors:
             pf = pool_factor if (p == "replace" and sel != "random") else 1.0
+            extra = {"tau": tau} if sel == "threshold" and tau is not None else {}
             out += [_cfg(base, name=f"sel-{p}-{sel}", n_train=n_train, iterations=iterations, paradigm=p,
-                         selector=sel, pool_factor=pf, alpha=alpha, seed=s) for s in (seeds_by_selector or {}).get(sel, seeds)]
+                         selector=sel, pool_factor=pf, alpha=alpha, seed=s, **extra)
+                    for s in (seeds_by_selector or {}).get(sel, seeds)]
     return out
 
 
@@ -68,7 +72,8 @@ def cfg_configs(base: dict, *, n_train: int, iterations: int, guidance: float, s
                  guidance=guidance, seed=s) for sel in selectors for s in seeds]
 
 
-def ablation_configs(base: dict, *, n_train: int, iterations: int, seeds=(0,), alphas=(0.5, 0.7, 0.9)) -> list[RunConfig]:
+def ablation_configs(base: dict, *, n_train: int, iterations: int, seeds=(0,), alphas=(0.5, 0.7, 0.9),
+                     tau=None) -> list[RunConfig]:
     """App. G: train on all 2N vs select N of 2N (replace); threshold filter at several decay rates
     (accumulate-subsample). Runs equal to a Sec. 5 run share its name and so its run folder."""
     out = []
@@ -79,8 +84,9 @@ def ablation_configs(base: dict, *, n_train: int, iterations: int, seeds=(0,), a
         out.append(_cfg(base, name="sel-replace-greedy", selector="greedy", pool_factor=2.0, **common))
         acc = {**common, "paradigm": "accumulate-subsample"}
         out.append(_cfg(base, name="sel-accumulate-subsample-random", selector="random", **acc))
+        extra = {"tau": tau} if tau is not None else {}
         for a in alphas:
-            out.append(_cfg(base, name="sel-accumulate-subsample-threshold", selector="threshold", alpha=a, **acc))
+            out.append(_cfg(base, name="sel-accumulate-subsample-threshold", selector="threshold", alpha=a, **acc, **extra))
     return out
 
 
@@ -116,3 +122,28 @@ def samples_by_iteration(run_dir, iterations, *, k: int = 12) -> dict:
     from .loop.runner import load_iteration
 
     return {n: load_iteration(run_dir, n)[1].images[:k] for n in iterations}
+
+
+def per_sample_signals(run_dir, iteration: int, *, timestep: int | None = None) -> pd.DataFrame:
+    """Each evaluated sample of one iteration: its spikiness under the model that drew it (read at ``timestep``,
+    default ``representation.DEFAULT_TIMESTEP``) and its nearest / second-nearest distance ratio to D_n (pixel
+    space), with ``memorized`` = ratio < 1/3. Needs the run's saved models."""
+    from .loop.measure import evaluation_set
+    from .loop.runner import load_iteration, load_run_config, stored_model
+    from .metrics import COPY_RATIO, nearest_ratio
+    from .representation import DEFAULT_TIMESTEP, activation_spikiness
+
+    cfg = load_run_config(run_dir)
+    model = stored_model(run_dir, iteration)
+    if model is None:
+        raise FileNotFoundError(f"{run_dir}: iteration {iteration} saved no model (save_models: false)")
+    d_n, g_n = load_iteration(run_dir, iteration)
+    g = evaluation_set(g_n, cfg.n_train)
+    from .diffusion import make_scheduler
+
+    scheduler = make_scheduler(schedule=cfg.noise_schedule, prediction=cfg.prediction)
+    spiky = activation_spikiness(model, g.images, timestep=timestep or DEFAULT_TIMESTEP, scheduler=scheduler,
+                                 labels=g.labels if cfg.conditional else None)
+    ratio = nearest_ratio(g.images, d_n.images)
+    return pd.DataFrame({"n_train": cfg.n_train, "selector": cfg.selector, "paradigm": cfg.paradigm, "seed": cfg.seed,
+                         "iteration": iteration, "spikiness": spiky, "ratio": ratio, "memorized": ratio < COPY_RATIO})

@@ -170,6 +170,32 @@ def pearson(x, y, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> 
     return {"r": float(res.statistic), "p": float(res.pvalue), "ci_low": lo, "ci_high": hi, "n": len(x), "level": level}
 
 
+def roc_auc(scores, positive) -> float:
+    """Area under the ROC curve of ``scores`` for telling ``positive`` rows from the rest: the probability that a
+    random positive scores above a random negative (ties count half; the Mann-Whitney U statistic over n+ n-)."""
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    positive = np.asarray(positive, dtype=bool).ravel()
+    if len(scores) != len(positive):
+        raise ValueError(f"roc_auc: {len(scores)} scores but {len(positive)} labels")
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = stats.rankdata(scores)
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def youden_threshold(scores, positive) -> dict:
+    """The score threshold that maximizes TPR - FPR (Youden's J) for "score >= threshold means positive"."""
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    positive = np.asarray(positive, dtype=bool).ravel()
+    best = {"threshold": float("nan"), "tpr": float("nan"), "fpr": float("nan"), "j": -1.0}
+    for t in np.unique(scores):
+        tpr, fpr = float((scores[positive] >= t).mean()), float((scores[~positive] >= t).mean())
+        if tpr - fpr > best["j"]:
+            best = {"threshold": float(t), "tpr": tpr, "fpr": fpr, "j": tpr - fpr}
+    return best
+
+
 def spearman(x, y) -> float:
     """Spearman rank correlation (used for the monotone-decline checks of Finding II)."""
     return float(stats.spearmanr(x, y).statistic)

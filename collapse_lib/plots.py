@@ -31,6 +31,7 @@ LABELS = {
     "gs_ratio": r"$\mathrm{GS}(n)\,/\,\mathrm{MNND}(\mathcal{D}_n)$", "mnnd": r"$\mathrm{MNND}(\mathcal{D}_n)$",
     "cov_trace": r"$\mathrm{tr}\,\Sigma(\mathcal{D}_n)$", "real_share": r"real share of $\mathcal{D}_n$",
     "within_class_nnd": r"within-class NND of $\mathcal{G}_n$", "train_within_class_nnd": r"within-class NND of $\mathcal{D}_n$",
+    "spikiness": r"mean spikiness on $\mathcal{G}_n$", "stable_rank": "mean stable rank of the weights",
 }
 
 
@@ -280,5 +281,53 @@ def story(table: pd.DataFrame, samples: dict[str, np.ndarray] | None = None):
             ax.imshow(np.concatenate([_to_image(x) for x in imgs], axis=1), cmap="gray", vmin=0, vmax=1)
             _blank(ax)
             ax.set_title(label, fontsize=9, loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def metric_panels(table: pd.DataFrame, metrics: list[str], *, hue: str, columns: int = 2, log=("gs",)):
+    """Several metrics over iterations side by side (mean over seeds), one line per ``hue`` value."""
+    rows = int(np.ceil(len(metrics) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(4.3 * columns + 1.6, 3.1 * rows), squeeze=False)
+    for ax, metric in zip(axes.flat, metrics, strict=False):
+        _lines(ax, table.dropna(subset=[metric]), metric, hue, None)
+        if metric in log:
+            log_axis(ax)
+        ax.set_xlabel("iteration $n$")
+        ax.set_ylabel(LABELS.get(metric, metric))
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    for ax in axes.flat[len(metrics):]:
+        ax.axis("off")
+    legend_outside(axes[0, -1])
+    fig.tight_layout()
+    return fig
+
+
+def detection(samples: pd.DataFrame, result: dict):
+    """Per-sample detection: spikiness of near-copies against the rest (with the best threshold), and the AUC
+    per iteration with its interval."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 3.4))
+    bins = np.linspace(samples["spikiness"].min(), samples["spikiness"].max(), 40)
+    for flag, label, color in ((False, "other samples", _CB[0]), (True, "near-copies", _CB[3])):
+        part = samples.loc[samples["memorized"] == flag, "spikiness"]
+        if len(part):
+            left.hist(part, bins=bins, density=True, alpha=0.55, color=color, label=f"{label} ({len(part)})")
+    thr = result["threshold"]["threshold"]
+    if np.isfinite(thr):
+        left.axvline(thr, color="0.3", ls="--", lw=1.2, label=f"threshold {thr:.3f}")
+    left.set_xlabel("spikiness of the sample's hidden activation")
+    left.set_ylabel("density")
+    legend_outside(left)
+    by_it = pd.DataFrame(result["auc_by_iteration"]).T.dropna(subset=["mean"])
+    if len(by_it):
+        err = np.vstack([by_it["mean"] - by_it["ci_low"], by_it["ci_high"] - by_it["mean"]]).astype(float)
+        right.errorbar(by_it.index.astype(int), by_it["mean"].astype(float), yerr=err, marker="o", capsize=3,
+                       color=_CB[0], label="AUC (95% CI)")
+    right.axhline(0.5, color="0.4", ls=":", lw=1.2, label="chance")
+    right.set_ylim(0.0, 1.02)
+    right.set_xlabel("iteration $n$")
+    right.set_ylabel("AUC, near-copies vs others")
+    right.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    legend_outside(right)
     fig.tight_layout()
     return fig

@@ -74,10 +74,18 @@ def finding_3(r: dict) -> list[tuple[bool, str]]:
     e, v, vl = r["entropy_log_gs"], r["variance_gs"], r["variance_log_gs"]
     return [
         (r["holds"], f"entropy of D_n and log GS(n) correlate with Pearson r = {e['r']:.2f} (95% CI {e['ci_low']:.2f} to "
-                     f"{e['ci_high']:.2f}) over {e['n']} points; the paper reports 0.91 (check r ≥ 0.85)"),
+                     f"{e['ci_high']:.2f}) over {e['n']} points{_left_out(r)}; the paper reports 0.91 (check r ≥ 0.85)"),
         (r["variance_claim"]["holds"], "the variance of D_n relates to GS more weakly than its entropy (paper, Fig. 2c): "
                                        f"r = {v['r']:.2f} with GS and {vl['r']:.2f} with log GS, against {e['r']:.2f}"),
     ]
+
+
+def _left_out(r: dict) -> str:
+    out = r.get("points_left_out_gs_zero") or []
+    if not out:
+        return ""
+    where = ", ".join(f"N = {n} at n = {it}" for n, it in out)
+    return f" (left out, GS = 0 because every sample copies a training image exactly: {where})"
 
 
 def app_e(r: dict) -> list[tuple[bool, str]]:
@@ -140,10 +148,26 @@ def ablation(r: dict) -> list[tuple[bool, str]]:
                                 f"{r['accumulate_vanilla']['fd']:.1f} (paper, Fig. 14: every decay rate beats vanilla)")]
 
 
+def without_training_data(r: dict) -> list[tuple[bool, str]]:
+    auc, thr = r["auc"], r["threshold"]
+    out = [(r["holds"], f"spikiness tells near-copies from new samples: pooled AUC {_num(auc['mean'])} (95% CI "
+                        f"{_num(auc['ci_low'])} to {_num(auc['ci_high'])}) over {auc['n']} samples, {auc['positives']} of "
+                        "them near-copies (check: AUC ≥ 0.7, interval above 0.5)")]
+    for signal in ("spikiness", "stable_rank"):
+        c = r["correlations"].get(f"{signal}_vs_memorized_share")
+        if c is not None:
+            out.append((c["ci_low"] > 0 or c["ci_high"] < 0, f"the model's mean {signal.replace('_', ' ')} tracks the "
+                        f"near-copy share across sizes and iterations: Pearson r = {c['r']:.2f} "
+                        f"(95% CI {c['ci_low']:.2f} to {c['ci_high']:.2f}; check: the interval excludes 0)"))
+    out.append((thr["j"] > 0, f"a user could flag samples whose spikiness is at least {_num(thr['threshold'], '.3f')}: "
+                              f"{_num(thr['tpr'])} of the near-copies and {_num(thr['fpr'])} of the other samples"))
+    return out
+
+
 CHECKS = {"01_generalization_to_memorization": finding_1, "02_entropy_decline": finding_2,
           "03_entropy_vs_generalization": finding_3, "04_svd_and_mnnd": app_e,
           "05_selection_mitigates_collapse": section_5, "06_real_share": fig_11, "07_cfg_diversity": fig_4,
-          "08_ablations": ablation}
+          "08_ablations": ablation, "09_memorization_without_training_data": without_training_data}
 
 
 def checks(notebook: str, result: dict) -> list[tuple[bool, str]]:

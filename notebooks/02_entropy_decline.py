@@ -65,6 +65,15 @@ fig = plots.metric_over_iterations(table, "entropy", hue="n_train")
 fig = plots.metric_over_iterations(table, "mnnd", hue="n_train", log=True)
 
 # %% [markdown]
+# ## What the cpu profile shows
+# The entropy of the training set falls at every iteration and every size (rank correlation -1 over
+# iterations 2-5), from 17 to 35 nats for the real subsets to -88 to -98 nats at iteration 5. The largest drop
+# is the first: the first generated set already holds copies and near-copies of the real images (at N = 64 and
+# N = 128 only 68-69% of its images are distinct). The estimate works on pixel values dequantized within their
+# grey level (see the remark above); without that, a set made of a few images repeated many times would be
+# estimated on its distinct images alone and look as spread out as the real data.
+
+# %% [markdown]
 # ## Verdict
 
 # %% tags=["nbval-check-output"]

@@ -71,6 +71,14 @@ trend = largest.groupby("iteration")[["gen_mnnd", "gen_cov_trace"]].mean()
 fig = plots.relative_trends(trend, labels={"gen_mnnd": r"MNND of $\mathcal{G}_n$", "gen_cov_trace": r"covariance trace of $\mathcal{G}_n$"})
 
 # %% [markdown]
+# ## What the cpu profile shows
+# For N = 512 the MNND of the generated set falls to 0.08 of its first value over five iterations while its
+# covariance trace keeps 0.89 of it: the samples do not shrink toward the mean digit, they bunch into tight
+# groups of near-identical images spread over the whole range of the data, which the SVD projection shows
+# as points piling up on a few spots of the real cloud. This is the paper's Fig. 7 pattern. (The first build of
+# this book, whose models never learned the digits, showed the reverse: the trace fell faster than the MNND.)
+
+# %% [markdown]
 # ## Verdict
 
 # %% tags=["nbval-check-output"]

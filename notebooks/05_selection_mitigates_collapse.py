@@ -37,6 +37,7 @@ paradigms = ["replace", "accumulate-subsample"]
 selectors = ["random", "greedy", "threshold"]  # "random" is the vanilla paradigm
 pool_factor = 2.0  # replace: selectors draw N from pool_factor * N samples
 alpha = 0.9  # threshold filter decay rate
+tau = "radius"  # threshold filter's starting threshold: a number, or radius (the pool's largest distance from its mean)
 base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
     "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
     "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
@@ -52,11 +53,13 @@ base = {**base, **base_changes}
 from collapse_lib import experiments, findings, plots, report, verdicts
 
 report.settings_table(profile, base, training_set_size=n_train, iterations=iterations, seeds=seeds,
-                      paradigms=paradigms, selectors=selectors, pool_factor=pool_factor, threshold_decay_rate=alpha)
+                      paradigms=paradigms, selectors=selectors, pool_factor=pool_factor, threshold_decay_rate=alpha,
+                      threshold_start=tau)
 
 # %%
 configs = experiments.selection_configs(base, n_train=n_train, iterations=iterations, seeds=seeds,
-                                        paradigms=paradigms, selectors=selectors, pool_factor=pool_factor, alpha=alpha)
+                                        paradigms=paradigms, selectors=selectors, pool_factor=pool_factor, alpha=alpha,
+                                        tau=tau)
 table = experiments.run_experiment("selection", configs, workers=workers, executor=executor,
                                    executor_options=executor_options)
 report.update_metrics_table(profile, table)

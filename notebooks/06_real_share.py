@@ -29,6 +29,7 @@ iterations = 3
 seeds = [0]
 selectors = ["random", "greedy", "threshold"]
 alpha = 0.9
+tau = "radius"  # threshold filter's starting threshold (as in the Section 5 chapter)
 base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
     "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
     "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
@@ -50,7 +51,7 @@ report.settings_table(profile, base, training_set_size=n_train, iterations=itera
 
 # %%
 configs = experiments.selection_configs(base, n_train=n_train, iterations=iterations, seeds=seeds,
-                                        paradigms=["accumulate-subsample"], selectors=selectors, alpha=alpha)
+                                        paradigms=["accumulate-subsample"], selectors=selectors, alpha=alpha, tau=tau)
 table = experiments.run_experiment("selection", configs, workers=workers, executor=executor,
                                    executor_options=executor_options)
 report.update_metrics_table(profile, table)

@@ -28,7 +28,7 @@
 profile = "smoke"
 n_train = 50  # a multiple of 10 (class-balanced)
 iterations = 2
-guidance = 3.0  # w
+guidance = 1.5  # w
 seeds = [0]
 selectors = ["random", "greedy"]
 base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)

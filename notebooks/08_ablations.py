@@ -28,6 +28,7 @@ n_train = 64
 iterations = 3
 seeds = [0]
 alphas = [0.5, 0.9]
+tau = "radius"  # threshold filter's starting threshold (as in the Section 5 chapter)
 base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
     "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
     "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
@@ -45,7 +46,7 @@ from collapse_lib import experiments, findings, plots, report, verdicts
 report.settings_table(profile, base, training_set_size=n_train, iterations=iterations, seeds=seeds, decay_rates=alphas)
 
 # %%
-configs = experiments.ablation_configs(base, n_train=n_train, iterations=iterations, seeds=seeds, alphas=alphas)
+configs = experiments.ablation_configs(base, n_train=n_train, iterations=iterations, seeds=seeds, alphas=alphas, tau=tau)
 table = experiments.run_experiment("ablation", configs, workers=workers, executor=executor,
                                    executor_options=executor_options)
 report.update_metrics_table(profile, table)

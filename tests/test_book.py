@@ -16,13 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def smoke_book(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("book")
-    env = {**os.environ, "COLLAPSE_RUNS": str(tmp / "runs"), "COLLAPSE_RESULTS": str(tmp / "results")}
+def smoke_book():
+    # the scratch runs/ and results/ of this test session (tests/conftest.py): the nbval notebooks, collected
+    # before this file, have trained the smoke runs there, so the book reuses them and this test checks the build
+    env = {**os.environ}
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_book.py"), "--profile", "smoke"],
                           env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return ROOT / "_build" / "stage-smoke" / "_build" / "html", tmp / "results" / "smoke"
+    return ROOT / "_build" / "stage-smoke" / "_build" / "html", Path(os.environ["COLLAPSE_RESULTS"]) / "smoke"
 
 
 def test_every_toc_page_rendered_with_figures_and_no_errors(smoke_book):
@@ -56,3 +57,40 @@ def test_results_and_summary_were_written(smoke_book):
     assert not table.duplicated(series).any(), "a series has rows of two runs"
     summary = (html_dir / "book" / "summary.html").read_text()
     assert summary.count("<tr") >= 9 and "not run" not in summary
+
+
+MACHINE_PATH = re.compile(r"(/tmp/|/home/|/work/|/root/|/Users/|site-packages|\.venv)")
+
+
+def _outputs(staged):
+    return [o for c in nbformat.read(staged, as_version=4).cells for o in c.get("outputs", [])]
+
+
+def _text(output) -> str:
+    if output.output_type == "stream":
+        return output.text
+    return "".join(output.get("data", {}).get("text/plain", ""))
+
+
+def test_pages_read_like_a_paper(smoke_book):
+    """No parameter cells or machine paths on a page, no long text dumps, at least two figures per chapter."""
+    html_dir, _ = smoke_book
+    for name in sorted(p.stem for p in (ROOT / "notebooks").glob("*.py")):
+        html = (html_dir / "book" / f"{name}.html").read_text()
+        assert 'profile = "smoke"' not in html and "profile = &quot;smoke&quot;" not in html, f"{name} shows its parameters"
+        assert "injected-parameters" not in html, name
+        staged = html_dir.parents[1] / "book" / f"{name}.ipynb"
+        for output in _outputs(staged):
+            text = _text(output)
+            assert len(text.splitlines()) <= 40, f"{name}: an output of {len(text.splitlines())} lines"
+            assert not MACHINE_PATH.search(text), f"{name}: a machine path in an output: {MACHINE_PATH.search(text)[0]}"
+        assert len(re.findall(r"<img [^>]*src=\"[^\"]*\.png\"", html)) >= 2, f"{name} shows fewer than two figures"
+
+
+def test_math_is_typeset_without_a_network(smoke_book):
+    html_dir, _ = smoke_book
+    page = (html_dir / "book" / "method.html").read_text()
+    scripts = re.findall(r"<script[^>]*src=\"([^\"]*mathjax[^\"]*)\"", page, flags=re.I)
+    assert scripts and all("://" not in s for s in scripts), scripts
+    assert (html_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert (html_dir / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()

@@ -98,3 +98,28 @@ def test_version_and_malformed_yaml_are_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit, match=r"bad.yaml: not valid YAML \(line \d+, column \d+\)") as err:
         cli.main(["run", "--config", str(bad)])
     assert "\n" not in str(err.value)
+
+
+def test_detect_reads_a_stored_run_model(tmp_path, capsys):
+    from collapse_lib.diffusion import load_trained
+    from collapse_lib.loop.runner import load_iteration
+    from collapse_lib.representation import activation_spikiness, model_stable_rank
+
+    base = ["run", "--config", "params/smoke/run.yaml", "--set", "iterations=1", "--set", "train_steps=20",
+            "--set", "save_models=true", "--quiet", "--out", str(tmp_path / "run")]
+    cli.main(base)
+    capsys.readouterr()
+    _, gen = load_iteration(tmp_path / "run", 1)
+    np.save(tmp_path / "g.npy", gen.images[:12])
+    model_dir = tmp_path / "run" / "iter_01" / "model"
+    assert cli.main(["detect", str(model_dir), str(tmp_path / "g.npy"), "--timestep", "30"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    model, scheduler = load_trained(model_dir)
+    expected = activation_spikiness(model, gen.images[:12], timestep=30, scheduler=scheduler)
+    np.testing.assert_allclose(out["spikiness"], expected, atol=1e-6)
+    assert out["stable_rank_mean"] == pytest.approx(model_stable_rank(model)["mean"])
+    np.save(tmp_path / "wrong.npy", np.zeros((3, 1, 4, 4), np.float32))
+    with pytest.raises(SystemExit, match="do not fit"):
+        cli.main(["detect", str(model_dir), str(tmp_path / "wrong.npy")])
+    with pytest.raises(SystemExit, match="cannot load a denoiser"):
+        cli.main(["detect", str(tmp_path), str(tmp_path / "g.npy")])

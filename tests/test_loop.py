@@ -204,3 +204,44 @@ def test_first_model_key_follows_what_iteration_1_trains_on():
     for change in differ:
         assert key(base.replace(**change)) != key(base), change
     assert key(base, world=2) != key(base) and key(base, device="cuda") != key(base)
+
+
+@pytest.mark.parametrize("prediction", ["x0", "v", "edm"])
+def test_every_prediction_type_runs_and_its_stored_model_reads_back(tmp_path, prediction):
+    from collapse_lib.loop.runner import stored_model
+    from collapse_lib.representation import model_stable_rank
+
+    cfg = from_dict({**TINY, "prediction": prediction, "noise_schedule": "cosine", "ema_decay": 0.9,
+                     "quantize_samples": True, "iterations": 1})
+    run = run_loop(cfg, runs_root=tmp_path, progress=False)
+    metrics = json.loads((run / "iter_01" / "metrics.json").read_text())
+    assert np.isfinite([metrics[k] for k in ("gs", "memorized_share", "trace_ratio", "spikiness", "stable_rank")]).all()
+    images = np.load(run / "iter_01" / "samples.npz")["images"]
+    assert np.allclose(np.round((images + 1) * 8), (images + 1) * 8, atol=1e-5), "not on the digits' 17 grey levels"
+    model = stored_model(run, 1)
+    assert model_stable_rank(model)["mean"] == pytest.approx(metrics["stable_rank"], rel=1e-6)
+    assert type(model).__name__ == ("Preconditioned" if prediction == "edm" else "MLPDenoiser")
+
+
+def test_unknown_prediction_and_a_bad_ema_are_refused():
+    from collapse_lib.loop.config import ConfigError
+
+    with pytest.raises(ConfigError, match="prediction.*noise_schedule|noise_schedule"):
+        from_dict({**TINY, "prediction": "score", "noise_schedule": "sigmoid"})
+    with pytest.raises(ConfigError, match="ema_decay"):
+        from_dict({**TINY, "ema_decay": 1.0})
+
+
+def test_entropy_of_a_set_on_the_grey_level_grid_falls_when_it_collapses_into_duplicates():
+    from collapse_lib.loop.measure import set_entropy
+
+    rng = np.random.default_rng(0)
+    grid = 2 / 16
+    spread = np.round(rng.uniform(-1, 1, size=(64, 16)) / grid) * grid  # 64 distinct grid images
+    collapsed = np.repeat(spread[:16], 4, axis=0)  # 16 of them, each four times
+    h_spread, distinct_spread = set_entropy(spread, grid)
+    h_collapsed, distinct_collapsed = set_entropy(collapsed, grid)
+    assert distinct_spread == 1.0 and distinct_collapsed == 0.25
+    assert h_collapsed < h_spread - 5
+    # without dequantization the estimator drops duplicates, and the collapsed set looks no less spread out
+    assert set_entropy(collapsed)[0] > set_entropy(spread)[0] - 1

@@ -151,3 +151,18 @@ def test_memorized_share_counts_a_duplicated_training_image_once(rng):
     assert metrics.memorized_share(copies, doubled) == 1.0
     with pytest.raises(ValueError, match="ratio"):
         metrics.memorized_share(copies, train, ratio=1.5)
+
+
+def test_roc_auc_is_the_share_of_correctly_ordered_pairs(rng):
+    scores, positive = rng.normal(size=60), rng.random(60) < 0.3
+    scores[positive] += 1.0
+    scores[5] = scores[6]  # a tie
+    pairs = [(1.0 if a > b else 0.5 if a == b else 0.0) for a in scores[positive] for b in scores[~positive]]
+    assert metrics.roc_auc(scores, positive) == pytest.approx(np.mean(pairs))
+    assert metrics.roc_auc(scores, np.zeros(60, bool)) != metrics.roc_auc(scores, np.zeros(60, bool))  # NaN
+
+
+def test_youden_threshold_separates_a_clean_split():
+    scores = np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.9])
+    best = metrics.youden_threshold(scores, scores > 0.5)
+    assert best["threshold"] == 0.7 and best["tpr"] == 1.0 and best["fpr"] == 0.0

@@ -17,6 +17,8 @@ from ..features import FEATURES
 from ..models import MODELS
 
 PARADIGMS = ("replace", "accumulate", "accumulate-subsample")
+#: how the threshold filter's starting tau is set from the pool when the config names a rule (None: twice-median-nn)
+TAU_RULES = ("radius", "twice-median-nn")
 SELECTORS = ("random", "greedy", "threshold", "all")
 
 
@@ -42,7 +44,7 @@ class RunConfig:
     selector: str = "random"  # random (vanilla) | greedy | threshold | all (train on the whole pool)
     pool_factor: float = 1.0  # replace: generate pool_factor * N and select N
     generate: int | None = None  # samples per iteration (default: pool_factor * N)
-    tau: float | None = None  # threshold filter: initial threshold (default: median NND of the pool)
+    tau: float | str | None = None  # threshold filter's initial threshold: a number, a rule (radius), or None (twice-median-nn)
     alpha: float = 0.9  # threshold filter: decay factor
     select_feature: str = "pixel"  # feature space the selector measures distances in
     metric_feature: str = "pixel"  # feature space of GS, entropy, MNND, covariance trace
@@ -144,7 +146,9 @@ def _value_problems(c: RunConfig) -> list[str]:
             p.append(f"{key}: must be at least 1; got {getattr(c, key)}")
     if not 0 < c.alpha < 1:
         p.append(f"alpha: must lie strictly between 0 and 1; got {c.alpha}")
-    if c.tau is not None and not (math.isfinite(c.tau) and c.tau > 0):
+    if isinstance(c.tau, str) and c.tau not in TAU_RULES:
+        p.append(f"tau: {c.tau!r} is not a number or one of {', '.join(TAU_RULES)}")
+    elif c.tau is not None and not isinstance(c.tau, str) and not (math.isfinite(c.tau) and c.tau > 0):
         p.append(f"tau: must be > 0; got {c.tau}")
     if not c.pool_factor >= 1:
         p.append(f"pool_factor: must be at least 1; got {c.pool_factor}")

@@ -19,11 +19,12 @@ from ..metrics import covariance_trace, frechet_distance, generalization_score, 
 from ..representation import DEFAULT_TIMESTEP, activation_spikiness, model_stable_rank
 from .paradigms import Pool
 
-METRICS_VERSION = 6  # 1: G_n metrics on every sample; 2: on the first n_train samples;
+METRICS_VERSION = 7  # 1: G_n metrics on every sample; 2: on the first n_train samples;
 # 3: Fréchet distances in the features of a classifier with seeded initial weights (features.ClassifierFeatures);
 # 4: conditional runs also measure the within-class NND of the training set D_n;
 # 5: memorization and quality references: memorized_share, gs_ratio, trace_ratio, fd_floor, fd_noise, and the
-#    distinct share of D_n; 6: the model's own signals, spikiness of G_n's hidden representation and stable rank
+#    distinct share of D_n; 6: the model's own signals, spikiness of G_n's hidden representation and stable rank;
+#    7: pixel sets stored at the data's grey levels are dequantized before their entropy is estimated
 
 
 def evaluation_set(g_n: Pool, n_train: int) -> Pool:
@@ -57,13 +58,23 @@ def memorization_metrics(f_gen: np.ndarray, f_train: np.ndarray, real_trace: flo
             "trace_ratio": covariance_trace(f_gen) / real_trace}
 
 
-def set_entropy(features: np.ndarray) -> tuple[float, float]:
-    """KL entropy of a set and the share of its rows that are distinct (duplicates are expected in later D_n:
-    stored at the data's grey levels, copies of one image coincide; the estimate then uses the distinct rows)."""
+def set_entropy(features: np.ndarray, grid_step: float | None = None, seed: int = 0) -> tuple[float, float]:
+    """KL entropy of a set and the share of its rows that are distinct.
+
+    With ``grid_step`` (pixel features of images stored at the data's grey levels) every coordinate is first
+    dequantized: uniform noise over its grey-level cell, seeded, the usual way to give discrete images a density
+    (Theis et al., 2016). Copies of one image then count as close points, so a set that collapses into
+    duplicates loses entropy, as it should; without dequantization the estimator would drop the duplicates and
+    a set of a few images repeated many times would look *more* spread out. Without ``grid_step`` duplicates
+    are dropped (``kl_entropy``'s rule), which is right for continuous features.
+    """
+    distinct = len(np.unique(features, axis=0)) / len(features)
+    if grid_step:
+        rng = np.random.default_rng(seed)
+        features = features + rng.uniform(-grid_step / 2, grid_step / 2, size=features.shape).astype(features.dtype)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*exact duplicate rows.*", category=RuntimeWarning)
-        h = kl_entropy(features)
-    return h, len(np.unique(features, axis=0)) / len(features)
+        return kl_entropy(features), distinct
 
 
 def model_metrics(model, g_eval: Pool, scheduler, conditional: bool) -> dict:
@@ -82,11 +93,11 @@ def measure(ctx, d_n: Pool, g_n: Pool, n: int, model=None) -> dict:
     g_eval = evaluation_set(g_n, ctx.cfg.n_train)
     f_train, f_gen = ctx.metric_features(d_n.images), ctx.metric_features(g_eval.images)
     sources, counts = np.unique(d_n.source, return_counts=True)
-    h_train, distinct = set_entropy(f_train)
+    h_train, distinct = set_entropy(f_train, ctx.grid_step)
     m = {
         "iteration": n, "metrics_version": METRICS_VERSION,
         **memorization_metrics(f_gen, f_train, ctx.real_trace), "entropy": h_train, "distinct_share": distinct,
-        "mnnd": mnnd(f_train), "cov_trace": covariance_trace(f_train), "gen_entropy": set_entropy(f_gen)[0],
+        "mnnd": mnnd(f_train), "cov_trace": covariance_trace(f_train), "gen_entropy": set_entropy(f_gen, ctx.grid_step)[0],
         "gen_mnnd": mnnd(f_gen), "gen_cov_trace": covariance_trace(f_gen),
         "real_share": float(np.mean(d_n.source == 0)), "n_train_set": len(d_n), "n_generated": len(g_n),
         "n_evaluated": len(g_eval),

@@ -53,13 +53,31 @@ def default_tau(features: np.ndarray) -> float:
     return float(2.0 * np.median(d[d > 0])) if (d > 0).any() else 1.0
 
 
+def radius_tau(features: np.ndarray) -> float:
+    """A starting tau high enough that the filter begins like greedy selection (App. C.1: "sufficiently high"):
+    the largest distance of a pool point from the pool's mean, so a first pass admits only a few points and
+    the decay rate decides how fast the threshold comes down."""
+    f = np.asarray(features, dtype=np.float64).reshape(len(features), -1)
+    r = float(np.sqrt(((f - f.mean(0)) ** 2).sum(1)).max())
+    return r if r > 0 else 1.0
+
+
+def starting_tau(tau, features: np.ndarray) -> float:
+    """The threshold filter's initial tau: a number as given, or by rule (``config.TAU_RULES``; None: twice-median-nn)."""
+    if tau is None or tau == "twice-median-nn":
+        return default_tau(features)
+    if tau == "radius":
+        return radius_tau(features)
+    return float(tau)
+
+
 def select(cfg: RunConfig, features: np.ndarray, size: int, seed: int) -> np.ndarray:
     """Indices of ``size`` candidates chosen by the configured selector."""
     if cfg.selector == "random":
         return random_select(len(features), size, seed=seed)
     if cfg.selector == "greedy":
         return greedy_select(features, size, seed=seed)
-    tau = cfg.tau if cfg.tau is not None else default_tau(features)
+    tau = starting_tau(cfg.tau, features)
     return threshold_decay_select(features, size, tau=tau, alpha=cfg.alpha, seed=seed)
 
 

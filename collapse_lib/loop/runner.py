@@ -84,6 +84,14 @@ class _Context:
             self.fd_features = make_features(cfg.fd_feature, **kw)
             self.real_fd = self.fd_features(all_real)
 
+    @property
+    def grid_step(self) -> float | None:
+        """Spacing of the data's grey levels in [-1, 1] when generated images are stored on them and distances are
+        measured in pixels (the entropy estimate then dequantizes, see ``measure.set_entropy``); else None."""
+        if self.cfg.quantize_samples and self.cfg.metric_feature == "pixel":
+            return 2.0 / self.data.max_value
+        return None
+
     @cached_property
     def real_trace(self) -> float:
         """Covariance trace of the real training subset D_1 in the metric features (trace_ratio's denominator)."""
@@ -192,17 +200,10 @@ def _remeasure_if_stale(ctx: _Context, n: int, generations: dict[int, Pool]) -> 
 def stored_model(run_dir: Path, n: int, scheduler=None):
     """The denoiser of iteration n as saved in the run folder (None when the run did not save models), ready to call:
     an EDM-preconditioned run's network comes back inside its preconditioning."""
-    from ..models import load_denoiser
+    from ..diffusion import load_trained
 
     folder = store.iteration_dir(Path(run_dir), n) / "model"
-    if not folder.is_dir():
-        return None
-    net = load_denoiser(folder)
-    cfg = load_run_config(run_dir)
-    if cfg.prediction == "edm":
-        scheduler = scheduler or make_scheduler(schedule=cfg.noise_schedule, prediction=cfg.prediction)
-        return Preconditioned(net, scheduler.alphas_cumprod).eval()
-    return net.eval()
+    return load_trained(folder)[0] if folder.is_dir() else None
 
 
 def _training_set(data, ids, generation) -> Pool:

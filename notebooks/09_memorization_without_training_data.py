@@ -1,0 +1,108 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Beyond the paper: seeing the slide into memorization without the training set
+#
+# **Claim (not the paper's; this book's question).** Every measure so far needs the training set: GS, the
+# near-copy share and the entropy of $\mathcal D_n$ all compare samples with training images. A follow-up
+# by the same group (arXiv 2512.20963) finds that a denoiser which memorizes stores training images in its
+# weights, so an input near one of them lights up a few hidden units (a *spiky* representation), while a
+# generalizing denoiser spreads the activation over many units; it detects memorized generations from the
+# spread of intermediate activations. A related result reads memorization from the *stable rank* of the
+# weight matrices, without generating anything. Can a user of a self-consuming loop tell from the model
+# alone that it is sliding into memorization?
+#
+# For every model of the Finding I runs we read the hidden activation of its last residual block on its own
+# samples, noised to a low level (timestep 50 of 1,000), and score each sample's spikiness: the standard
+# deviation over units of the activation's magnitudes, normalized to unit length and scaled by $\sqrt{d}$
+# (0: every unit equally active; near 1: one unit carries it all). The check: spikiness tells the near-copies
+# (nearest training image closer than a third of the second-nearest) from the other samples with an AUC of at
+# least 0.7, its 95% bootstrap interval above 0.5.
+
+# %% tags=["parameters"]
+profile = "smoke"
+sizes = [64, 128]  # the Finding I runs (their saved models are read)
+iterations = 3
+seeds = [0]
+n_train = 64  # the Section 5 runs, seen through the same lens
+selection_iterations = 3
+selection_seeds = [0]
+selection_base_changes = {}  # the Section 5 chapter's changes to the profile's base (its run cache is shared)
+timestep = 50  # noise level at which activations are read (of 1000)
+base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
+    "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
+    "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
+    "sample_steps": 20, "quantize_samples": True, "threads": 2, "fd_feature": "pixel", "save_models": True,
+}
+base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
+workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
+executor = "local"  # where runs execute: local, dask://HOST:PORT or slurm (pip install -e '.[cluster]')
+executor_options = {}  # slurm: partition, gpus_per_task, cpus_per_task, time_limit_min, mem_gb, folder
+
+# %%
+base = {**base, **base_changes}
+import pandas as pd
+
+from collapse_lib import experiments, findings, plots, report, verdicts
+
+report.settings_table(profile, base, training_set_sizes=sizes, iterations=iterations, seeds=seeds,
+                      activations_read_at_timestep=timestep)
+
+# %%
+configs = experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds)
+table = experiments.run_experiment("sizes", configs, workers=workers, executor=executor,
+                                   executor_options=executor_options)
+root = experiments.default_runs_root()
+samples = pd.concat([experiments.per_sample_signals(root / run, it, timestep=timestep)
+                     for run in table.run.unique() for it in range(1, iterations + 1)], ignore_index=True)
+result = findings.without_training_data(table, samples)
+
+# %% [markdown]
+# ## The model's signals beside the training-set measures
+# Top: GS and the near-copy share (they need the training set). Bottom: the mean spikiness of each model on its
+# own samples and the mean stable rank of its weight matrices (they need only the model).
+
+# %%
+fig = plots.metric_panels(table, ["gs", "memorized_share", "spikiness", "stable_rank"], hue="n_train", columns=2)
+
+# %% [markdown]
+# ## Sample by sample: are the near-copies the spiky ones?
+# Left: spikiness of near-copies and of the other samples, pooled over sizes and iterations, with the threshold
+# that best separates them. Right: the AUC per iteration with its 95% interval (0.5: no better than chance).
+
+# %%
+fig = plots.detection(samples, result)
+
+# %% [markdown]
+# ## Greedy against vanilla through the same lens
+# The Section 5 runs (replace and accumulate-subsample): does selection keep the models' representations
+# balanced, as it keeps them from copying?
+
+# %%
+sel_base = {**base, **selection_base_changes}
+sel_configs = experiments.selection_configs(sel_base, n_train=n_train, iterations=selection_iterations, seeds=selection_seeds,
+                                            selectors=["random", "greedy"])
+selection = experiments.run_experiment("selection", sel_configs, workers=workers, executor=executor,
+                                       executor_options=executor_options)
+fig = plots.metric_over_iterations(selection, "spikiness", hue="selector", col="paradigm")
+result["selection_spikiness_last"] = (selection[selection.iteration == selection_iterations]
+                                      .groupby(["paradigm", "selector"]).spikiness.mean().unstack().to_dict("index"))
+
+# %% [markdown]
+# ## Verdict
+
+# %% tags=["nbval-check-output"]
+report.write_results(profile, "09_memorization_without_training_data", result)
+print(verdicts.lines("09_memorization_without_training_data", result))
+pd.DataFrame(result["auc_by_iteration"]).T[["mean", "ci_low", "ci_high", "n", "positives"]].astype(float).round(3).rename(
+    columns={"mean": "AUC", "ci_low": "95% CI low", "ci_high": "95% CI high", "n": "samples", "positives": "near-copies"})

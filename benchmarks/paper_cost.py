@@ -120,7 +120,7 @@ def cpu_step_seconds(model_name: str, size: int, batch: int = 8, threads: int = 
 
 def report(gpu_tflops: float = GPU_TFLOPS) -> str:
     counts = count()
-    lines = ["paper profile, counted from params/paper/ (02-04 reuse 01's runs):",
+    lines = ["paper profile, counted from params/paper/ (02-04 and 09 reuse 01's runs and its stored models):",
              f"{'notebook':<36} {'runs':>5} {'models':>7} {'steps':>11} {'train images':>14} {'sampler evals':>15} "
              f"{'GPU hours':>10}"]
     flops_cache, total = {}, 0.0
@@ -128,6 +128,7 @@ def report(gpu_tflops: float = GPU_TFLOPS) -> str:
     for notebook, c in counts.items():
         model = c.get("model")
         if model is None:
+            lines.append(f"{notebook:<36} {'every run shared with an earlier notebook':>66}")
             continue
         if model not in flops_cache:
             flops_cache[model] = unet_flops(*model)

@@ -118,8 +118,11 @@ def cmd_run(args) -> int:
                            share_first_model=not args.train_first_model)
     else:
         run_dir = _run_on(args, cfg)
-    print(_run_summary(run_dir))
-    print(run_dir)
+    from .distributed import is_main_process
+
+    if is_main_process():  # under torchrun only rank 0 writes the run folder
+        print(_run_summary(run_dir))
+        print(run_dir)
     return 0
 
 

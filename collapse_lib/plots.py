@@ -51,8 +51,21 @@ def _hue_style(table: pd.DataFrame, hue: str) -> tuple[list, dict, dict]:
         values = [s for s in SELECTOR_COLORS if s in set(table[hue])]
         return values, SELECTOR_COLORS, SELECTOR_NAMES
     values = sorted(table[hue].unique(), key=str)
-    palette = dict(zip(values, sns.color_palette("colorblind", len(values)), strict=True))
-    return values, palette, {v: str(v) for v in values}
+    return values, _variant_palette(values), {v: str(v) for v in values}
+
+
+def _variant_palette(values: list) -> dict:
+    """Colours for free-form labels: 'vanilla' keeps its selector colour; variants of one selector (e.g.
+    'threshold, α = 0.5', 'threshold, α = 0.9') take light-to-dark shades of that selector's colour."""
+    palette = {v: SELECTOR_COLORS["random"] for v in values if v == SELECTOR_NAMES["random"]}
+    others = [v for v in values if v not in palette]
+    family = [s for s, name in SELECTOR_NAMES.items() if others and all(str(v).startswith(name.split()[0]) for v in others)]
+    if family:
+        shades = sns.dark_palette(SELECTOR_COLORS[family[0]], len(others) + 2, reverse=True)[: len(others)]
+    else:
+        shades = [c for c in sns.color_palette("colorblind", len(others) + 1) if c != SELECTOR_COLORS["random"]]
+    palette.update(zip(others, shades, strict=False))
+    return palette
 
 
 def log_axis(ax) -> None:

@@ -148,19 +148,29 @@ def ablation(r: dict) -> list[tuple[bool, str]]:
                                 f"{r['accumulate_vanilla']['fd']:.1f} (paper, Fig. 14: every decay rate beats vanilla)")]
 
 
+#: a flagging threshold is worth applying when it catches this much more of the near-copies than of the rest
+MIN_YOUDEN_J = 0.2
+
+
 def without_training_data(r: dict) -> list[tuple[bool, str]]:
     auc, thr = r["auc"], r["threshold"]
     out = [(r["holds"], f"spikiness tells near-copies from new samples: pooled AUC {_num(auc['mean'])} (95% CI "
                         f"{_num(auc['ci_low'])} to {_num(auc['ci_high'])}) over {auc['n']} samples, {auc['positives']} of "
                         "them near-copies (check: AUC ≥ 0.7, interval above 0.5)")]
-    for signal in ("spikiness", "stable_rank"):
-        c = r["correlations"].get(f"{signal}_vs_memorized_share")
-        if c is not None:
-            out.append((c["ci_low"] > 0 or c["ci_high"] < 0, f"the model's mean {signal.replace('_', ' ')} tracks the "
-                        f"near-copy share across sizes and iterations: Pearson r = {c['r']:.2f} "
-                        f"(95% CI {c['ci_low']:.2f} to {c['ci_high']:.2f}; check: the interval excludes 0)"))
-    out.append((thr["j"] > 0, f"a user could flag samples whose spikiness is at least {_num(thr['threshold'], '.3f')}: "
-                              f"{_num(thr['tpr'])} of the near-copies and {_num(thr['fpr'])} of the other samples"))
+    c = r["correlations"].get("spikiness_vs_memorized_share")
+    if c is not None:  # the hypothesis has a direction: a memorizing model is spikier
+        out.append((c["ci_low"] > 0, f"the model's mean spikiness rises with the near-copy share across sizes and "
+                    f"iterations: Pearson r = {c['r']:.2f} (95% CI {c['ci_low']:.2f} to {c['ci_high']:.2f}; check: the "
+                    "interval lies above 0)"))
+    c = r["correlations"].get("stable_rank_vs_memorized_share")
+    if c is not None:
+        way = "falls" if c["r"] < 0 else "rises"
+        out.append((c["ci_low"] > 0 or c["ci_high"] < 0, f"the model's mean stable rank {way} as the near-copy share "
+                    f"rises: Pearson r = {c['r']:.2f} (95% CI {c['ci_low']:.2f} to {c['ci_high']:.2f}; check: the "
+                    "interval excludes 0)"))
+    out.append((thr["j"] >= MIN_YOUDEN_J, f"the best threshold a user could apply flags samples whose spikiness is "
+                f"at least {_num(thr['threshold'], '.3f')}: {_num(thr['tpr'])} of the near-copies and {_num(thr['fpr'])} of "
+                f"the other samples (check: the difference, Youden's J, ≥ {MIN_YOUDEN_J})"))
     return out
 
 

@@ -74,7 +74,7 @@ pd.DataFrame({"share classified with p > 0.9": result["confident_share_iteration
 
 # %% [markdown]
 # ## Generalization score and near-copies over iterations
-# Left: GS on a log scale, as in the paper's Fig. 1. Right: the share of near-copies among the samples. One
+# First GS on a log scale, as in the paper's Fig. 1, then the share of near-copies among the samples. One
 # line per starting size (the band spans the seeds when there are several).
 
 # %%
@@ -103,9 +103,9 @@ for n in (min(runs), max(runs)):
 
 # %% [markdown]
 # ## Do the samples stay images?
-# The covariance trace of the samples relative to the real subset (left) and the Fréchet distance to the real
-# set in the profile's feature space, with each size's real floor dashed (right): the distance of the real
-# subset itself, the best a model can score at that size.
+# First the covariance trace of the samples relative to the real subset, then the Fréchet distance to the real
+# set in the profile's feature space, with each size's real floor dashed: the distance of the real subset
+# itself, the best a model can score at that size.
 
 # %%
 fig = plots.metric_over_iterations(table, "trace_ratio", hue="n_train", ref_lines={"real subset": 1.0})

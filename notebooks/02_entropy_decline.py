@@ -58,7 +58,7 @@ result = findings.finding_2(table)
 # %% [markdown]
 # ## Entropy of $\mathcal D_n$ over iterations
 # Iteration 1 is the real subset; from iteration 2 on the training set is the previous model's output. The
-# right panel follows the mean nearest-neighbour distance of $\mathcal D_n$, which the entropy estimate is built on.
+# second plot follows the mean nearest-neighbour distance of $\mathcal D_n$, which the entropy estimate is built on.
 
 # %%
 fig = plots.metric_over_iterations(table, "entropy", hue="n_train")
@@ -67,7 +67,7 @@ fig = plots.metric_over_iterations(table, "mnnd", hue="n_train", log=True)
 # %% [markdown]
 # ## What the cpu profile shows
 # The entropy of the training set falls at every iteration and every size (rank correlation -1 over
-# iterations 2-5), from 17 to 35 nats for the real subsets to -88 to -98 nats at iteration 5. The largest drop
+# iterations 2-5), from 18 to 36 nats for the real subsets to -88 to -98 nats at iteration 5. The largest drop
 # is the first: the first generated set already holds copies and near-copies of the real images (at N = 64 and
 # N = 128 only 68-69% of its images are distinct). The estimate works on pixel values dequantized within their
 # grey level (see the remark above); without that, a set made of a few images repeated many times would be

@@ -71,7 +71,7 @@ fig.tight_layout()
 # Within one size the entropy of $\mathcal D_n$ and log GS move together (Pearson r = 0.89, 0.75, 0.74 and 0.91
 # for N = 64, 128, 256 and 512), but pooled over sizes the relation is weak: r = 0.54 (95% CI 0.25 to 0.77),
 # against the paper's 0.91, so the check fails. The scatter shows why: at iteration 1 every real subset has
-# about the same entropy (17 to 35 nats), but GS differs thirty-fold between N = 64, which the model copies, and
+# about the same entropy (18 to 36 nats), but GS differs thirty-fold between N = 64, which the model copies, and
 # N = 512, which it does not. In 64 dimensions the Kozachenko-Leonenko estimate barely depends on the sample
 # size, so it cannot see that a small set is easy to memorize; the paper's sizes lie on one line, perhaps
 # because in its 384-dimensional DINOv2 features the estimate falls with the size of the set. One point is

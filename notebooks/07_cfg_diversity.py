@@ -60,7 +60,7 @@ real_nnd = float(table.real_within_class_nnd.iloc[0])
 
 # %% [markdown]
 # ## Within-class diversity of the samples and of the training sets
-# Left: the samples $\mathcal G_n$. Right: the training sets $\mathcal D_n$, what selection hands the next
+# First the samples $\mathcal G_n$, then the training sets $\mathcal D_n$, what selection hands the next
 # model (at iteration 1 both are the real images). The dashed line is the real data's value.
 
 # %%
@@ -78,6 +78,28 @@ for selector in selectors:
     rows = [gen.images[gen.labels == c][:10] for c in range(10)]
     plots.image_rows(rows, [f"class {c}" for c in range(10)], suptitle=f"{plots.SELECTOR_NAMES[selector]}, iteration {iterations}")
 
+# %% [markdown]
+# ## What the cpu profile shows
+# The claim does not reproduce at this scale. With 500 digits (50 per class), guidance $w = 1.5$, three seeds
+# and 3,000 steps per model, the within-class nearest-neighbour distance of the samples falls from 1.13 at
+# iteration 1 (the real digits: 2.42) to 0.079 with greedy selection (seeds 0.028-0.134) and 0.052 without
+# (0.026-0.065) at iteration 4. The means differ, the seeds overlap, and the grids show why it does not matter:
+# with or without selection, by iteration 4 each class is one digit drawn ten times.
+#
+# Selection does what it is asked to: the training sets it hands on keep more within-class spread (1.54 against
+# 1.14 at iteration 2, 0.24 against 0.15 at iteration 4, every greedy seed above every vanilla seed). But each
+# guided model draws samples with a third to half the within-class spread of its own training set, so the
+# advantage shrinks at every step. The paper's MNIST UNet, trained on 12,000 digits, still draws varied and
+# clean digits at iteration 8 under vanilla CFG; our conditional MLP contracts each class on its own.
+#
+# Guided samples also sit far from the real data: the first model's Fréchet distance is 23 times the floor
+# (the quality check asks for at most 5; the samples keep 0.92 of the real spread), and the check is failed by
+# design of guidance rather than by a model that did not learn. The guidance scale was chosen by measurement: a
+# one-seed probe of the first model gave a Fréchet distance of 5.4, 18, 40 and 55 times the floor and a
+# within-class distance of 1.17, 1.08, 0.96 and 0.76 at $w$ = 1, 1.5, 2 and 3. A full run at $w = 3$ (the
+# paper's strong-guidance regime) was worse: its samples saturated over the loop (covariance trace 1.8 times
+# the real one by iteration 4), and greedy and vanilla ended at the same within-class distance (0.31 and 0.31).
+#
 # %% [markdown]
 # ## Verdict
 

@@ -272,12 +272,24 @@ def paper_vs_ours(pairs: dict[str, tuple[float, float]], *, ylabel: str, title: 
     return fig
 
 
-def story(table: pd.DataFrame, samples: dict[str, np.ndarray] | None = None):
-    """The book's opening figure: GS and the near-copy share over the replace loop for every size, and (given)
-    rows of samples at the first and the last iteration."""
+def _mosaic(images: np.ndarray, columns: int, gap: int = 1) -> np.ndarray:
+    """Images tiled ``columns`` to a row on a white background, ``gap`` pixels apart."""
+    tiles = [_to_image(x) for x in images]
+    h, w = tiles[0].shape[:2]
+    rows = int(np.ceil(len(tiles) / columns))
+    out = np.ones((rows * (h + gap) - gap, columns * (w + gap) - gap) + tiles[0].shape[2:])
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, columns)
+        out[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = tile
+    return out
+
+
+def story(table: pd.DataFrame, samples: dict[str, np.ndarray] | None = None, columns: int = 8):
+    """The book's opening figure: GS and the near-copy share over the replace loop for every size (top) and,
+    given, a block of samples per entry of ``samples`` (bottom, side by side; e.g. the first and last iteration)."""
     n_rows = 1 + (1 if samples else 0)
     fig = plt.figure(figsize=(11.5, 3.4 * n_rows))
-    grid = fig.add_gridspec(n_rows, 2, height_ratios=[1.0] * n_rows)
+    grid = fig.add_gridspec(n_rows, 2)
     for j, metric in enumerate(("gs", "memorized_share")):
         ax = fig.add_subplot(grid[0, j])
         _lines(ax, table, metric, "n_train", None)
@@ -287,13 +299,11 @@ def story(table: pd.DataFrame, samples: dict[str, np.ndarray] | None = None):
         ax.set_ylabel(LABELS[metric])
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     legend_outside(ax)
-    if samples:
-        inner = grid[1, :].subgridspec(len(samples), 1, hspace=0.35)
-        for i, (label, imgs) in enumerate(samples.items()):
-            ax = fig.add_subplot(inner[i])
-            ax.imshow(np.concatenate([_to_image(x) for x in imgs], axis=1), cmap="gray", vmin=0, vmax=1)
-            _blank(ax)
-            ax.set_title(label, fontsize=9, loc="left")
+    for j, (label, imgs) in enumerate((samples or {}).items()):
+        ax = fig.add_subplot(grid[1, j % 2])
+        ax.imshow(_mosaic(imgs, columns), cmap="gray", vmin=0, vmax=1)
+        _blank(ax)
+        ax.set_title(label, fontsize=10)
     fig.tight_layout()
     return fig
 

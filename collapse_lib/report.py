@@ -117,8 +117,9 @@ def _denoiser(base: dict) -> str:
     return f"{text}; {pred}, {base.get('noise_schedule', 'linear')} noise schedule{ema}"
 
 
-def settings_table(profile: str, base: dict, **experiment) -> pd.DataFrame:
-    """A page's settings in words (profile, data, denoiser, training, sampling, and the experiment's own values)."""
+def settings_table(profile: str, base: dict, **experiment):
+    """A page's settings in words (profile, data, denoiser, training, sampling, and the experiment's own values),
+    as a two-column pandas Styler (no index, left-aligned, long values never cut; ``.data`` holds the frame)."""
     steps = f"{base['train_steps']:,} steps" if base.get("train_steps") else f"{base.get('epochs')} epochs"
     rows = {
         "profile": profile,
@@ -131,4 +132,6 @@ def settings_table(profile: str, base: dict, **experiment) -> pd.DataFrame:
     }
     for key, value in experiment.items():
         rows[key.replace("_", " ")] = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
-    return pd.DataFrame({"setting": list(rows), "value": list(rows.values())}).set_index("setting")
+    table = pd.DataFrame({"setting": list(rows), "value": list(rows.values())})
+    left = [("text-align", "left")]
+    return table.style.hide(axis="index").set_properties(**dict(left)).set_table_styles([{"selector": "th", "props": left}])

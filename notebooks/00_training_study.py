@@ -45,6 +45,7 @@ folder = project_root() / "results" / study  # the committed study, also when a 
 rows = pd.read_csv(folder / "training_study.csv")
 samples = np.load(folder / "training_study_samples.npz")
 rows["fd / floor"] = rows.fd / rows.fd_floor
+rows.loc[~rows.trained.astype(bool), "train_seconds"] = np.nan  # a first model shared with the setting above
 first = rows[(rows.iteration == 1) & (rows.loop_iterations == 1)]
 order = list(dict.fromkeys(rows.setting))
 
@@ -54,7 +55,6 @@ order = list(dict.fromkeys(rows.setting))
 # with the setting above it (the two differ only after iteration 1).
 
 # %%
-rows.loc[~rows.trained.astype(bool), "train_seconds"] = np.nan  # a first model shared with the setting above
 columns = {"train_seconds": "s / model", "memorized_share": "near-copy share", "gs_ratio": "GS / MNND",
            "trace_ratio": "trace ratio", "fd / floor": "FD / floor", "confident_share": "classified p > 0.9"}
 table = first.set_index(["setting", "n_train"])[list(columns)].rename(columns=columns)
@@ -62,12 +62,12 @@ table.reindex(order, level=0).round(2)
 
 # %% [markdown]
 # ## What the first models draw (N = 128)
-# Sixteen samples of each setting's first model, in the order of the table.
+# Ten samples of each setting's first model, in the order of the table.
 
 # %%
 rows_128 = first[first.n_train == min(first.n_train)]
-grid = [samples[f"{run}/1"] for run in rows_128.set_index("setting").reindex(order).run]
-fig = plots.image_rows(grid, [s.replace(", ", ",\n", 1) for s in order], scale=0.5)
+grid = [samples[f"{run}/1"][:10] for run in rows_128.set_index("setting").reindex(order).run]
+fig = plots.image_rows(grid, [s.replace(", ", ",\n", 1) for s in order], scale=0.55)
 
 # %% [markdown]
 # ## Over the replace loop
@@ -94,8 +94,8 @@ fig.tight_layout()
 
 # %%
 last = loops[(loops.iteration == loops.loop_iterations) & (loops.n_train == max(loops.n_train))]
-fig = plots.image_rows([samples[f"{r.run}/{r.iteration}"] for r in last.itertuples()],
-                       [s.replace(", ", ",\n", 1) for s in last.setting], scale=0.5)
+fig = plots.image_rows([samples[f"{r.run}/{r.iteration}"][:10] for r in last.itertuples()],
+                       [s.replace(", ", ",\n", 1) for s in last.setting], scale=0.55)
 
 # %% [markdown]
 # ## What the study shows

@@ -128,5 +128,7 @@ result["selection_spikiness_last"] = (selection[selection.iteration == selection
 # %% tags=["nbval-check-output"]
 report.write_results(profile, "09_memorization_without_training_data", result)
 print(verdicts.lines("09_memorization_without_training_data", result))
-pd.DataFrame(result["auc_by_iteration"]).T[["mean", "ci_low", "ci_high", "n", "positives"]].astype(float).round(3).rename(
-    columns={"mean": "AUC", "ci_low": "95% CI low", "ci_high": "95% CI high", "n": "samples", "positives": "near-copies"})
+auc_table = pd.DataFrame(result["auc_by_iteration"]).T
+auc_table = auc_table[["mean", "ci_low", "ci_high"]].astype(float).round(3).join(auc_table[["n", "positives"]].astype(int))
+auc_table.rename_axis("iteration").rename(columns={"mean": "AUC", "ci_low": "95% CI low", "ci_high": "95% CI high",
+                                                  "n": "samples", "positives": "near-copies"})

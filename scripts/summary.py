@@ -11,6 +11,16 @@ from collapse_lib.report import read_results
 ROOT = Path(__file__).resolve().parents[1]
 
 
+
+def _name(selector: str) -> str:
+    """A selector as the pages name it."""
+    return {"random": "vanilla", "all": "all 2N"}.get(selector, selector)
+
+
+def _by_size(per_size: dict) -> list:
+    """(size, value) pairs in numeric order of the size (JSON keys are text: "64" would sort after "512")."""
+    return sorted(per_size.items(), key=lambda kv: int(kv[0]))
+
 def _f(x, spec: str = ".2f") -> str:
     """A number formatted, or n/a for a missing one (e.g. a correlation over too few points)."""
     return "n/a" if x is None else format(x, spec)
@@ -23,14 +33,14 @@ def _pct(x):
 def _row_1(r):
     per = r["per_size"]
     ours = ", ".join(f"N={n}: GS {_pct(1 - v['ratio'])} lower, near-copies {_f(v['memorized']['first'])}→{_f(v['memorized']['last'])}"
-                     for n, v in per.items())
+                     for n, v in _by_size(per))
     return ("I: GS falls as models turn to copying (Fig. 1)", "GS falls near-exponentially; 1,024 images copied from iteration 1",
             f"by iteration {r['last_iteration']}: {ours}")
 
 
 def _row_2(r):
     per = r["per_size"]
-    ours = ", ".join(f"N={n}: {_f(v['h_2'], '.1f')}→{_f(v['h_last'], '.1f')} (ρ={_f(v['spearman'], '.2f')})" for n, v in per.items())
+    ours = ", ".join(f"N={n}: {_f(v['h_2'], '.1f')}→{_f(v['h_last'], '.1f')} (ρ={_f(v['spearman'], '.2f')})" for n, v in _by_size(per))
     return ("II: entropy of D_n falls (Fig. 2a)", "steady decline", f"H(D_2)→H(D_last): {ours}")
 
 
@@ -71,7 +81,7 @@ def _row_6(r):
 
 def _row_7(r):
     w = r["within_class_nnd"]
-    ours = ", ".join(f"{k}: {_f(v['mean'], '.2f')} ({_f(v['min'], '.2f')}..{_f(v['max'], '.2f')})" for k, v in w.items())
+    ours = ", ".join(f"{_name(k)}: {_f(v['mean'], '.2f')} ({_f(v['min'], '.2f')}..{_f(v['max'], '.2f')})" for k, v in w.items())
     return ("Fig. 4: CFG within-class diversity", "vanilla CFG classes collapse; greedy keeps diversity",
             f"within-class NND of the samples at iteration {r['last_iteration']}: {ours} "
             f"(real {_f(r['real_within_class_nnd'], '.2f')}){_train_nnd(r)}")
@@ -80,11 +90,11 @@ def _row_7(r):
 def _train_nnd(r):
     """Fig. 4's training-set diversity, when the results carry it."""
     t = r.get("train_within_class_nnd") or {}
-    return "; of the training sets: " + ", ".join(f"{k}: {_f(v['mean'], '.2f')}" for k, v in t.items()) if t else ""
+    return "; of the training sets: " + ", ".join(f"{_name(k)}: {_f(v['mean'], '.2f')}" for k, v in t.items()) if t else ""
 
 
 def _row_8(r):
-    rep = ", ".join(f"{k}: {_f(v['fd'], '.1f')}" for k, v in r["replace"].items())
+    rep = ", ".join(f"{_name(k)}: {_f(v['fd'], '.1f')}" for k, v in r["replace"].items())
     dec = ", ".join(f"α={k}: {_f(v['fd'], '.1f')}" for k, v in r["threshold_by_alpha"].items())
     return ("App. G: all 2N; decay rates (Fig. 13-14)", "FID: greedy < all 2N < vanilla; every α beats vanilla",
             f"replace FD {rep}; accumulate FD vanilla {_f(r['accumulate_vanilla']['fd'], '.1f')}, threshold {dec}")
@@ -93,10 +103,11 @@ def _row_8(r):
 def _row_9(r):
     auc = r["auc"]
     c = r["correlations"].get("spikiness_vs_memorized_share") or {}
+    s = r["correlations"].get("stable_rank_vs_memorized_share") or {}
     return ("Beyond the paper: memorization from the model alone (ch. 9)",
             "— (arXiv 2512.20963: spiky activations mark memorized inputs)",
             f"spikiness AUC for near-copies {_f(auc['mean'])} (95% CI {_f(auc['ci_low'])}..{_f(auc['ci_high'])}); "
-            f"r with the near-copy share {_f(c.get('r'))}")
+            f"r with the near-copy share: spikiness {_f(c.get('r'))}, stable rank {_f(s.get('r'))}")
 
 
 ROWS = {"01_generalization_to_memorization": _row_1, "02_entropy_decline": _row_2,
@@ -116,7 +127,7 @@ def _quality_rows(results: dict) -> list[str]:
         gate = r.get("quality_gate")
         if not gate:
             continue
-        for n, v in gate["per_size"].items():
+        for n, v in _by_size(gate["per_size"]):
             lines.append(f"| [{name}]({name}) | {n} | {_f(v['trace_ratio'])} | {_f(v['fd_over_floor'], '.1f')} | "
                          f"{_f(v['memorized_share'])} | {'✓' if v['trace_ratio'] >= 0.8 and v['fd_over_floor'] <= 5 else '✗'} |")
     return lines

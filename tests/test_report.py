@@ -38,3 +38,19 @@ def test_a_whole_build_starts_the_table_afresh(tmp_path, monkeypatch):
     report.start_metrics_table("p")
     assert not path.exists()
     report.start_metrics_table("p")  # nothing to forget is fine
+
+
+def test_settings_table_keeps_every_value_whole():
+    from collapse_lib.report import settings_table
+
+    base = {"dataset": "digits", "model": "mlp", "width": 256, "blocks": 3, "prediction": "x0", "train_steps": 6000,
+            "batch_size": 128, "lr": 0.002, "sampler": "ddim", "sample_steps": 100, "fd_feature": "classifier",
+            "quantize_samples": True}
+    styled = settings_table("cpu", base, training_set_sizes=[64, 128], iterations=5)
+    table = styled.data
+    assert list(table.columns) == ["setting", "value"]
+    values = dict(zip(table.setting, table.value, strict=True))
+    assert values["training set sizes"] == "64, 128" and values["iterations"] == "5"
+    assert values["training (per iteration, a fresh model)"] == "6,000 steps, batch 128, AdamW lr 0.002"
+    html = styled.to_html()
+    assert all(v in html for v in values.values())  # nothing cut at a column width

@@ -135,3 +135,21 @@ def settings_table(profile: str, base: dict, **experiment):
     table = pd.DataFrame({"setting": list(rows), "value": list(rows.values())})
     left = [("text-align", "left")]
     return table.style.hide(axis="index").set_properties(**dict(left)).set_table_styles([{"selector": "th", "props": left}])
+
+
+#: how the tidy table's names read on a page
+PAGE_NAMES = {
+    "memorized_share": "near-copy share", "within_class_nnd": "within-class NND of G_n",
+    "train_within_class_nnd": "within-class NND of D_n", "gs": "GS", "fd": "Fréchet distance",
+    "entropy": "entropy of D_n (nats)", "real_share": "real share of D_n", "random": "vanilla",
+    "greedy": "greedy selection", "threshold": "threshold filter", "all": "all 2N", "n_train": "N",
+    "selector": "selection",
+}
+
+
+def readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A summary table in the page's words: metric, selector and axis names of the tidy table replaced."""
+    out = frame.rename(columns=PAGE_NAMES, index=PAGE_NAMES)
+    out.columns = out.columns.set_names([PAGE_NAMES.get(n, n) for n in out.columns.names])
+    out.index = out.index.set_names([PAGE_NAMES.get(n, n) for n in out.index.names])
+    return out

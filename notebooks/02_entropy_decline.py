@@ -79,4 +79,4 @@ fig = plots.metric_over_iterations(table, "mnnd", hue="n_train", log=True)
 # %% tags=["nbval-check-output"]
 report.write_results(profile, "02_entropy_decline", result)
 print(verdicts.lines("02_entropy_decline", result))
-table.pivot_table(index="iteration", columns="n_train", values="entropy").round(1)
+report.readable(table.pivot_table(index="iteration", columns="n_train", values="entropy").round(1))

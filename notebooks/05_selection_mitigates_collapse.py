@@ -138,4 +138,4 @@ fig = plots.nearest_pairs(pairs, suptitle=f"{paradigms[-1]}, iteration {iteratio
 report.write_results(profile, "05_selection_mitigates_collapse", result)
 print(verdicts.lines("05_selection_mitigates_collapse", result))
 last = table[table.iteration == iterations]
-last.pivot_table(index="selector", columns="paradigm", values=["entropy", "gs", "fd", "memorized_share"]).round(3)
+report.readable(last.pivot_table(index="selector", columns="paradigm", values=["entropy", "gs", "fd", "memorized_share"]).round(3))

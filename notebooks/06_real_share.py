@@ -95,4 +95,4 @@ fig = plots.metric_over_iterations(table, "real_share", hue="selector")
 # %% tags=["nbval-check-output"]
 report.write_results(profile, "06_real_share", result)
 print(verdicts.lines("06_real_share", result))
-table.pivot_table(index="iteration", columns="selector", values="real_share").round(2)
+report.readable(table.pivot_table(index="iteration", columns="selector", values="real_share").round(2))

@@ -93,5 +93,6 @@ fig = plots.metric_over_iterations(accumulate, "fd", hue="setting", log=True, fl
 # %% tags=["nbval-check-output"]
 report.write_results(profile, "08_ablations", result)
 print(verdicts.lines("08_ablations", result))
-last = table[table.iteration == iterations].assign(setting=lambda t: t.selector + t.alpha.map(lambda a: f" α={a}"))
-last.groupby(["paradigm", "setting"])[["fd", "gs", "entropy"]].mean().round(3)
+last = table[table.iteration == iterations].assign(setting=lambda t: [
+    f"threshold filter, α = {a}" if s == "threshold" else report.PAGE_NAMES[s] for s, a in zip(t.selector, t.alpha, strict=True)])
+report.readable(last.groupby(["paradigm", "setting"])[["fd", "gs", "entropy"]].mean().round(3))

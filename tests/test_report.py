@@ -54,3 +54,17 @@ def test_settings_table_keeps_every_value_whole():
     assert values["training (per iteration, a fresh model)"] == "6,000 steps, batch 128, AdamW lr 0.002"
     html = styled.to_html()
     assert all(v in html for v in values.values())  # nothing cut at a column width
+
+
+def test_readable_renames_metrics_selectors_and_axes():
+    import pandas as pd
+
+    from collapse_lib.report import readable
+
+    tidy = pd.DataFrame({"selector": ["random", "greedy"], "n_train": [64, 64], "gs": [0.5, 1.0],
+                         "memorized_share": [0.3, 0.1]})
+    table = readable(tidy.pivot_table(index="selector", columns="n_train", values=["gs", "memorized_share"]))
+    assert table.index.name == "selection" and set(table.index) == {"vanilla", "greedy selection"}
+    assert table.columns.names == [None, "N"]
+    assert set(table.columns.get_level_values(0)) == {"GS", "near-copy share"}
+    assert table.loc["vanilla", ("GS", 64)] == 0.5

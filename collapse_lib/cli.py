@@ -20,9 +20,12 @@ def _read(p: Path) -> object:
             return np.load(p, allow_pickle=False)
         if p.suffix == ".npz":
             z = np.load(p, allow_pickle=False)
-            if "features" in z.files or len(z.files) == 1:
-                return z["features" if "features" in z.files else z.files[0]]
-            raise SystemExit(f"error: {p}: holds {z.files}; name the array 'features'")
+            for name in ("features", "images"):  # a run's iter_NN/samples.npz holds images and labels
+                if name in z.files:
+                    return z[name]
+            if len(z.files) == 1:
+                return z[z.files[0]]
+            raise SystemExit(f"error: {p}: holds {z.files}; name the array 'features' or 'images'")
         import torch
 
         obj = torch.load(p, map_location="cpu", weights_only=True)

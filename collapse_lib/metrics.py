@@ -185,10 +185,13 @@ def roc_auc(scores, positive) -> float:
 
 
 def youden_threshold(scores, positive) -> dict:
-    """The score threshold that maximizes TPR - FPR (Youden's J) for "score >= threshold means positive"."""
+    """The score threshold that maximizes TPR - FPR (Youden's J) for "score >= threshold means positive";
+    all values NaN when every row, or none, is positive."""
     scores = np.asarray(scores, dtype=np.float64).ravel()
     positive = np.asarray(positive, dtype=bool).ravel()
     best = {"threshold": float("nan"), "tpr": float("nan"), "fpr": float("nan"), "j": -1.0}
+    if positive.all() or not positive.any():  # no threshold separates a class from nothing
+        return {**best, "j": float("nan")}
     for t in np.unique(scores):
         tpr, fpr = float((scores[positive] >= t).mean()), float((scores[~positive] >= t).mean())
         if tpr - fpr > best["j"]:

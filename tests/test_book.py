@@ -102,3 +102,23 @@ def test_math_is_typeset_without_a_network(smoke_book):
     assert scripts and all("://" not in s for s in scripts), scripts
     assert (html_dir / "_static" / "mathjax" / "tex-chtml.js").is_file()
     assert (html_dir / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").is_dir()
+
+
+def test_committed_pages_read_like_a_paper():
+    """The executed cpu pages in book/ (what `make html` renders): parameters removed, verdicts printed, short
+    text outputs, no machine paths, at least two figures per chapter."""
+    for source in sorted((ROOT / "notebooks").glob("0*.py")):
+        page = nbformat.read(ROOT / "book" / f"{source.stem}.ipynb", as_version=4)
+        for cell in page.cells:
+            tags = cell.metadata.get("tags", [])
+            if {"parameters", "injected-parameters"} & set(tags):
+                assert "remove-cell" in tags, f"{source.stem}: a parameter cell is shown"
+        outputs = [o for c in page.cells for o in c.get("outputs", [])]
+        for output in outputs:
+            text = _text(output)
+            assert len(text.splitlines()) <= 40, f"{source.stem}: an output of {len(text.splitlines())} lines"
+            html = "".join(output.get("data", {}).get("text/html", ""))
+            assert not MACHINE_PATH.search(text + html), f"{source.stem}: a machine path in an output"
+        assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2, f"{source.stem}: fewer than two figures"
+        if "report.write_results" in source.read_text():
+            assert any(re.match(r"[✓✗] ", _text(o)) for o in outputs), f"{source.stem}: no verdict printed"

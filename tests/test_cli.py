@@ -103,7 +103,7 @@ def test_version_and_malformed_yaml_are_one_line(tmp_path, capsys):
 def test_detect_reads_a_stored_run_model(tmp_path, capsys):
     from collapse_lib.diffusion import load_trained
     from collapse_lib.loop.runner import load_iteration
-    from collapse_lib.representation import activation_spikiness, model_stable_rank
+    from collapse_lib.representation import DEFAULT_TIMESTEP, activation_spikiness, model_stable_rank
 
     base = ["run", "--config", "params/smoke/run.yaml", "--set", "iterations=1", "--set", "train_steps=20",
             "--set", "save_models=true", "--quiet", "--out", str(tmp_path / "run")]
@@ -118,6 +118,11 @@ def test_detect_reads_a_stored_run_model(tmp_path, capsys):
     expected = activation_spikiness(model, gen.images[:12], timestep=30, scheduler=scheduler)
     np.testing.assert_allclose(out["spikiness"], expected, atol=1e-6)
     assert out["stable_rank_mean"] == pytest.approx(model_stable_rank(model)["mean"])
+    # the run's own samples file (images and labels) is read as it is
+    assert cli.main(["detect", str(model_dir), str(tmp_path / "run" / "iter_01" / "samples.npz")]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    expected = activation_spikiness(model, gen.images, timestep=DEFAULT_TIMESTEP, scheduler=scheduler)
+    np.testing.assert_allclose(whole["spikiness"], expected, atol=1e-6)
     np.save(tmp_path / "wrong.npy", np.zeros((3, 1, 4, 4), np.float32))
     with pytest.raises(SystemExit, match="do not fit"):
         cli.main(["detect", str(model_dir), str(tmp_path / "wrong.npy")])

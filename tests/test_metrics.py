@@ -166,3 +166,14 @@ def test_youden_threshold_separates_a_clean_split():
     scores = np.array([0.1, 0.2, 0.3, 0.7, 0.8, 0.9])
     best = metrics.youden_threshold(scores, scores > 0.5)
     assert best["threshold"] == 0.7 and best["tpr"] == 1.0 and best["fpr"] == 0.0
+
+
+def test_youden_threshold_with_one_class_is_undefined_and_quiet():
+    import warnings
+
+    scores = np.array([0.1, 0.5, 0.9])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "mean of empty slice" on a page
+        for labels in (np.zeros(3, bool), np.ones(3, bool)):
+            best = metrics.youden_threshold(scores, labels)
+            assert all(np.isnan(best[k]) for k in ("threshold", "tpr", "fpr", "j"))

@@ -134,7 +134,8 @@ def settings_table(profile: str, base: dict, **experiment):
         rows[key.replace("_", " ")] = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
     table = pd.DataFrame({"setting": list(rows), "value": list(rows.values())})
     left = [("text-align", "left")]
-    return table.style.set_uuid("settings").hide(axis="index")  # a fixed id: pages equal from build to build.set_properties(**dict(left)).set_table_styles([{"selector": "th", "props": left}])
+    styled = table.style.set_uuid("settings")  # a fixed id: pages equal from build to build
+    return styled.hide(axis="index").set_properties(**dict(left)).set_table_styles([{"selector": "th", "props": left}])
 
 
 #: how the tidy table's names read on a page

@@ -68,3 +68,12 @@ def test_readable_renames_metrics_selectors_and_axes():
     assert table.columns.names == [None, "N"]
     assert set(table.columns.get_level_values(0)) == {"GS", "near-copy share"}
     assert table.loc["vanilla", ("GS", 64)] == 0.5
+
+
+def test_settings_table_is_left_aligned_and_stable():
+    from collapse_lib.report import settings_table
+
+    base = {"train_steps": 100, "batch_size": 8, "lr": 0.01, "sample_steps": 10, "fd_feature": "pixel"}
+    first, second = (settings_table("smoke", base, iterations=2).to_html() for _ in range(2))
+    assert first == second  # the same page from build to build
+    assert "text-align: left" in first

@@ -168,7 +168,8 @@ def without_training_data(r: dict) -> list[tuple[bool, str]]:
         out.append((c["ci_low"] > 0 or c["ci_high"] < 0, f"the model's mean stable rank {way} as the near-copy share "
                     f"rises: Pearson r = {c['r']:.2f} (95% CI {c['ci_low']:.2f} to {c['ci_high']:.2f}; check: the "
                     "interval excludes 0)"))
-    out.append((thr["j"] >= MIN_YOUDEN_J, f"the best threshold a user could apply flags samples whose spikiness is "
+    useful = thr["j"] is not None and thr["j"] >= MIN_YOUDEN_J  # JSON writes an undefined J as null
+    out.append((useful, f"the best threshold a user could apply flags samples whose spikiness is "
                 f"at least {_num(thr['threshold'], '.3f')}: {_num(thr['tpr'])} of the near-copies and {_num(thr['fpr'])} of "
                 f"the other samples (check: the difference, Youden's J, ≥ {MIN_YOUDEN_J})"))
     return out

@@ -88,3 +88,41 @@ def test_a_loop_of_undertrained_models_fails_finding_1(tmp_path):
     r = findings.finding_1(run_many(configs, runs_root=tmp_path))
     assert not r["memorization_rises"] and not r["holds"]
     assert not r["quality_gate"]["holds"]
+
+
+def _signal_tables(memorized):
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame([{"n_train": n, "seed": 0, "iteration": it, "spikiness": 0.9 - 0.01 * it + 0.001 * n / 64,
+                           "stable_rank": 10.0 - it, "memorized_share": 0.1 * it, "gs": 1.0 / it}
+                          for n in (64, 128) for it in (1, 2, 3)])
+    samples = pd.DataFrame({"iteration": np.repeat([1, 2, 3], 40), "spikiness": rng.normal(0.9, 0.01, 120),
+                            "memorized": memorized(rng, 120)})
+    return table, samples
+
+
+def test_without_training_data_detects_spiky_near_copies_and_reads_back_from_json():
+    import json
+
+    from collapse_lib.report import _clean
+
+    table, samples = _signal_tables(lambda rng, n: rng.random(n) < 0.5)
+    samples.loc[samples.memorized, "spikiness"] += 0.05  # near-copies clearly spikier
+    result = findings.without_training_data(table, samples)
+    assert result["holds"] and result["auc"]["mean"] > 0.95 and result["auc"]["ci_low"] > 0.5
+    assert result["threshold"]["j"] > 0.8
+    stored = json.loads(json.dumps(_clean(result)))
+    assert [ok for ok, _ in verdicts.checks("09_memorization_without_training_data", stored)][0]
+
+
+def test_without_training_data_with_no_near_copies_fails_in_words_not_errors():
+    import json
+
+    from collapse_lib.report import _clean
+
+    table, samples = _signal_tables(lambda rng, n: np.zeros(n, bool))
+    result = findings.without_training_data(table, samples)
+    assert not result["holds"] and result["auc"]["mean"] is None
+    stored = json.loads(json.dumps(_clean(result)))  # an undefined J is written as null
+    checks = verdicts.checks("09_memorization_without_training_data", stored)
+    assert not checks[0][0] and not checks[-1][0]
+    assert checks[-1][1].startswith("the best threshold a user could apply flags samples") and "n/a" in checks[-1][1]

@@ -13,19 +13,20 @@ import numpy as np
 POOL_SUFFIXES = (".npy", ".npz", ".pt")
 
 
-def _read(p: Path) -> object:
-    """The raw contents of a .npy, .npz or .pt file (errors become one line naming the file)."""
+def _read(p: Path, names: tuple[str, ...] = ("features", "images")) -> object:
+    """The raw contents of a .npy, .npz or .pt file (errors become one line naming the file); in a .npz the
+    first of ``names`` it holds, or its only array (a run's iter_NN/samples.npz holds images and labels)."""
     try:
         if p.suffix == ".npy":
             return np.load(p, allow_pickle=False)
         if p.suffix == ".npz":
             z = np.load(p, allow_pickle=False)
-            for name in ("features", "images"):  # a run's iter_NN/samples.npz holds images and labels
+            for name in names:
                 if name in z.files:
                     return z[name]
             if len(z.files) == 1:
                 return z[z.files[0]]
-            raise SystemExit(f"error: {p}: holds {z.files}; name the array 'features' or 'images'")
+            raise SystemExit(f"error: {p}: holds {z.files}; name the array {' or '.join(map(repr, names))}")
         import torch
 
         obj = torch.load(p, map_location="cpu", weights_only=True)
@@ -40,14 +41,26 @@ def _read(p: Path) -> object:
         raise SystemExit(f"error: {p}: not a readable {p.suffix} array ({type(err).__name__}: {err})") from None
 
 
-def load_matrix(path: str) -> np.ndarray:
-    """Load a numeric (n, ...) array from .npy, .npz (key ``features`` or the only array) or .pt (a tensor or dict)."""
+def _existing(path: str) -> Path:
     p = Path(path)
     if not p.is_file():
         raise SystemExit(f"error: no such file: {path}")
     if p.suffix not in POOL_SUFFIXES:
         raise SystemExit(f"error: {path}: expected one of {', '.join(POOL_SUFFIXES)}")
-    x = np.asarray(_read(p))
+    return p
+
+
+def load_labels(path: str) -> np.ndarray:
+    """Integer class labels, one per image, from .npy, .npz (key ``labels`` or the only array) or .pt."""
+    x = np.asarray(_read(_existing(path), names=("labels",))).reshape(-1)
+    if x.dtype.kind not in "iu" and not (x.dtype.kind == "f" and np.all(x == np.round(x))):
+        raise SystemExit(f"error: {path}: labels must be whole numbers (dtype {x.dtype})")
+    return x.astype(np.int64)
+
+
+def load_matrix(path: str) -> np.ndarray:
+    """Load a numeric (n, ...) array from .npy, .npz (key ``features`` or the only array) or .pt (a tensor or dict)."""
+    x = np.asarray(_read(_existing(path)))
     if x.dtype.kind not in "fiub":
         raise SystemExit(f"error: {path}: not a numeric array (dtype {x.dtype})")
     if x.ndim < 2:
@@ -173,7 +186,7 @@ def cmd_detect(args) -> int:
     if getattr(model.config, "num_class_embeds", None):
         if args.labels is None:
             raise SystemExit("error: the model is class-conditional: pass --labels LABELS.npy")
-        labels = load_matrix(args.labels).reshape(-1) if args.labels.endswith((".npz", ".pt")) else np.load(args.labels)
+        labels = load_labels(args.labels)
     timestep = DEFAULT_TIMESTEP if args.timestep is None else args.timestep
     try:
         scores = activation_spikiness(model, images.reshape(len(images), *shape), timestep=timestep,
@@ -211,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("model_dir", help="a saved denoiser: a run's iter_NN/model folder")
     d.add_argument("images", help="images in [-1, 1]: (n, C, H, W) or (n, C*H*W), .npy/.npz/.pt")
     d.add_argument("--timestep", type=int, help="noise level of the read (of 1000; default: a low one)")
-    d.add_argument("--labels", help="class labels (.npy) for a class-conditional denoiser")
+    d.add_argument("--labels", help="class labels (.npy/.npz/.pt) for a class-conditional denoiser")
     d.set_defaults(func=cmd_detect)
     r = sub.add_parser("run", help="run a self-consuming loop from a YAML config")
     r.add_argument("--config", required=True, help="YAML file (see params/*/run.yaml)")

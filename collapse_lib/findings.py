@@ -26,7 +26,18 @@ def _series_by_size(table: pd.DataFrame, metrics) -> dict[int, pd.DataFrame]:
     return {int(n): g.set_index("iteration")[list(metrics)] for n, g in t.groupby("n_train")}
 
 
-def quality_gate(table: pd.DataFrame, min_trace: float = 0.8, max_fd_factor: float = 5.0) -> dict:
+#: the first model learned the data: its samples keep this share of the real subset's covariance trace...
+MIN_TRACE_RATIO = 0.8
+#: ...and their Fréchet distance is at most this many times the real subset's own (the floor)
+MAX_FD_OVER_FLOOR = 5.0
+
+
+def learned_data(size: dict, min_trace: float = MIN_TRACE_RATIO, max_fd_factor: float = MAX_FD_OVER_FLOOR) -> bool:
+    """One size's first model (a ``quality_gate`` per-size entry) drew images of the data's quality."""
+    return size["trace_ratio"] >= min_trace and size["fd_over_floor"] <= max_fd_factor
+
+
+def quality_gate(table: pd.DataFrame, min_trace: float = MIN_TRACE_RATIO, max_fd_factor: float = MAX_FD_OVER_FLOOR) -> dict:
     """The first model (trained on real data) draws images: spread near the data's, FD near the real floor.
 
     Per size at iteration 1 (seeds averaged): ``trace_ratio`` >= ``min_trace`` and ``fd`` <= ``max_fd_factor``
@@ -40,7 +51,7 @@ def quality_gate(table: pd.DataFrame, min_trace: float = 0.8, max_fd_factor: flo
         per[int(n)] = {"trace_ratio": g["trace_ratio"].mean(), "fd": fd, "fd_floor": floor,
                        "fd_noise": g["fd_noise"].mean(), "fd_over_floor": fd / floor,
                        "memorized_share": g["memorized_share"].mean()}
-    holds = bool(per) and all(v["trace_ratio"] >= min_trace and v["fd_over_floor"] <= max_fd_factor for v in per.values())
+    holds = bool(per) and all(learned_data(v, min_trace, max_fd_factor) for v in per.values())
     return {"claim": "the first model (real data) learned the data", "per_size": per,
             "threshold": f"iteration 1: trace_ratio >= {min_trace} and FD <= {max_fd_factor} x FD floor", "holds": holds}
 

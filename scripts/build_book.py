@@ -103,7 +103,20 @@ def execute(name: str, out_dir: Path, parameters: dict | None) -> float:
         t0 = time.perf_counter()
         papermill.execute_notebook(str(src), str(out_dir / f"{name}.ipynb"), parameters=parameters or {},
                                    cwd=str(ROOT), kernel_name="python3", progress_bar=False)
-    return time.perf_counter() - t0
+    seconds = time.perf_counter() - t0
+    _portable_paths(out_dir / f"{name}.ipynb", name)
+    return seconds
+
+
+def _portable_paths(path: Path, name: str) -> None:
+    """Replace the machine paths papermill records in the notebook's metadata by the source and page paths
+    relative to the repository (a committed page names no folder of the machine that built it)."""
+    nb = nbformat.read(path, as_version=4)
+    record = nb.metadata.get("papermill", {})
+    record["input_path"] = f"notebooks/{name}.py"
+    out = path.resolve()
+    record["output_path"] = str(out.relative_to(ROOT)) if out.is_relative_to(ROOT) else path.name
+    nbformat.write(nb, path)
 
 
 def tag_for_reading(path: Path) -> None:

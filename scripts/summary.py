@@ -5,21 +5,21 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from collapse_lib import verdicts
+from collapse_lib import findings, verdicts
 from collapse_lib.report import read_results
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-
 def _name(selector: str) -> str:
-    """A selector as the pages name it."""
-    return {"random": "vanilla", "all": "all 2N"}.get(selector, selector)
+    """A selector as the verdict sentences name it."""
+    return verdicts.NAMES.get(selector, selector)
 
 
 def _by_size(per_size: dict) -> list:
     """(size, value) pairs in numeric order of the size (JSON keys are text: "64" would sort after "512")."""
     return sorted(per_size.items(), key=lambda kv: int(kv[0]))
+
 
 def _f(x, spec: str = ".2f") -> str:
     """A number formatted, or n/a for a missing one (e.g. a correlation over too few points)."""
@@ -129,7 +129,7 @@ def _quality_rows(results: dict) -> list[str]:
             continue
         for n, v in _by_size(gate["per_size"]):
             lines.append(f"| [{name}]({name}) | {n} | {_f(v['trace_ratio'])} | {_f(v['fd_over_floor'], '.1f')} | "
-                         f"{_f(v['memorized_share'])} | {'✓' if v['trace_ratio'] >= 0.8 and v['fd_over_floor'] <= 5 else '✗'} |")
+                         f"{_f(v['memorized_share'])} | {'✓' if findings.learned_data(v) else '✗'} |")
     return lines
 
 

@@ -109,6 +109,7 @@ def test_committed_pages_read_like_a_paper():
     text outputs, no machine paths, at least two figures per chapter."""
     for source in sorted((ROOT / "notebooks").glob("0*.py")):
         page = nbformat.read(ROOT / "book" / f"{source.stem}.ipynb", as_version=4)
+        assert not MACHINE_PATH.search(str(page.metadata)), f"{source.stem}: a machine path in the page's metadata"
         for cell in page.cells:
             tags = cell.metadata.get("tags", [])
             if {"parameters", "injected-parameters"} & set(tags):

@@ -128,3 +128,13 @@ def test_detect_reads_a_stored_run_model(tmp_path, capsys):
         cli.main(["detect", str(model_dir), str(tmp_path / "wrong.npy")])
     with pytest.raises(SystemExit, match="cannot load a denoiser"):
         cli.main(["detect", str(tmp_path), str(tmp_path / "g.npy")])
+
+
+def test_labels_load_from_a_run_samples_file_and_plain_arrays(tmp_path):
+    np.savez(tmp_path / "samples.npz", images=np.zeros((3, 1, 8, 8), np.float32), labels=np.array([2, 0, 7]))
+    np.testing.assert_array_equal(cli.load_labels(str(tmp_path / "samples.npz")), [2, 0, 7])
+    np.save(tmp_path / "labels.npy", np.array([1.0, 4.0]))
+    np.testing.assert_array_equal(cli.load_labels(str(tmp_path / "labels.npy")), [1, 4])
+    np.save(tmp_path / "bad.npy", np.array([0.5]))
+    with pytest.raises(SystemExit, match="whole numbers"):
+        cli.load_labels(str(tmp_path / "bad.npy"))

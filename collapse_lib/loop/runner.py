@@ -192,12 +192,12 @@ def _remeasure_if_stale(ctx: _Context, n: int, generations: dict[int, Pool]) -> 
     if is_current(old):
         return
     d_n = _training_set(ctx.data, np.load(store.iteration_dir(ctx.run_dir, n) / "train_set.npz"), generations.__getitem__)
-    metrics = {**measure(ctx, d_n, generations[n], n, model=stored_model(ctx.run_dir, n, ctx.scheduler)), "remeasured": True}
+    metrics = {**measure(ctx, d_n, generations[n], n, model=stored_model(ctx.run_dir, n)), "remeasured": True}
     metrics.update({k: old[k] for k in ("trained", "train_seconds", "sample_seconds") if k in old})
     _record_metrics(ctx.run_dir, n, metrics)
 
 
-def stored_model(run_dir: Path, n: int, scheduler=None):
+def stored_model(run_dir: Path, n: int):
     """The denoiser of iteration n as saved in the run folder (None when the run did not save models), ready to call:
     an EDM-preconditioned run's network comes back inside its preconditioning."""
     from ..diffusion import load_trained

@@ -12,38 +12,27 @@ from __future__ import annotations
 import math
 import sys
 import time
-from pathlib import Path
 
 import torch
 
-#: notebook -> (experiment builder, fixed keyword arguments); 02-04 reuse 01's runs
-BUILDERS = {
-    "01_generalization_to_memorization": ("sizes_configs", {}),
-    "05_selection_mitigates_collapse": ("selection_configs", {}),
-    "06_real_share": ("selection_configs", {"paradigms": ["accumulate-subsample"]}),
-    "07_cfg_diversity": ("cfg_configs", {}),
-    "08_ablations": ("ablation_configs", {}),
-}
 #: sustained mixed-precision throughput assumed for one data-centre GPU on these small 32x32 UNets (A100/H100
 #: class; about a fifth of an A100's bf16 peak): the projection scales with it (--gpu-tflops)
 GPU_TFLOPS = 60.0
 
 
-def _params(profile: str, notebook: str) -> dict:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    from build_book import profile_parameters
-
-    return profile_parameters(profile, notebook)
-
-
 def _configs(profile: str, notebook: str, builder: str, fixed: dict):
     from collapse_lib import experiments
+    from collapse_lib.profiles import run_parameters
 
-    kw = _params(profile, notebook)
-    base = {**kw.pop("base"), **kw.pop("base_changes", {})}
-    for key in ("profile", "workers", "executor", "executor_options"):
-        kw.pop(key, None)
+    base, kw = run_parameters(profile, notebook)
     return getattr(experiments, builder)(base, **kw, **fixed)
+
+
+def builders() -> dict[str, tuple[str, dict]]:
+    """notebook -> (experiment builder, fixed keyword arguments) of every chapter that trains runs of its own."""
+    from collapse_lib.chapters import CHAPTERS
+
+    return {c.name: c.builder for c in CHAPTERS.values() if c.builder is not None}
 
 
 def _train_set_size(cfg, n: int) -> int:
@@ -60,7 +49,7 @@ def count(profile: str = "paper") -> dict[str, dict]:
     from collapse_lib.loop.first_model import first_model_group
 
     seen_runs, seen_first, out = set(), set(), {}
-    for notebook, (builder, fixed) in BUILDERS.items():
+    for notebook, (builder, fixed) in builders().items():
         c = {"runs": 0, "models": 0, "steps": 0, "images": 0, "evals": 0, "flops_model": None}
         for cfg in _configs(profile, notebook, builder, fixed):
             name = f"{cfg.name}-{cfg.config_hash()}"

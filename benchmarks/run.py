@@ -11,7 +11,6 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -150,36 +149,16 @@ def bench_knn() -> None:
           f"scikit-learn NearestNeighbors {s['seconds']:.2f} s, peak {s['peak_gb']:.2f} GB (x{s['seconds'] / o['seconds']:.1f})")
 
 
-CPU_BOOK_BUILDERS = {  # notebook -> (builder, fixed keyword arguments); chapters 02-04 reuse 01's runs
-    "01_generalization_to_memorization": ("sizes_configs", {}),
-    "05_selection_mitigates_collapse": ("selection_configs", {}),
-    "06_real_share": ("selection_configs", {"paradigms": ["accumulate-subsample"]}),
-    "07_cfg_diversity": ("cfg_configs", {}),
-    "08_ablations": ("ablation_configs", {}),
-}
-
-
-def profile_parameters(profile: str, notebook: str) -> dict:
-    """A notebook's parameters at a profile, merged the way the book build merges them (scripts/build_book.py)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-    from build_book import profile_parameters as merged
-
-    return merged(profile, notebook)
-
-
 def cpu_book_training_steps() -> tuple[int, int]:
     """(unique runs, optimizer steps) the cpu profile trains from an empty runs/: shared runs counted once, and
     iteration 1 counted once per first-model key (runs that differ only after it load it from the run cache)."""
-    from collapse_lib import experiments
+    from paper_cost import _configs, builders
+
     from collapse_lib.loop.first_model import first_model_key, train_settings
 
     runs, first_models = {}, set()
-    for name, (builder, fixed) in CPU_BOOK_BUILDERS.items():
-        kw = profile_parameters("cpu", name)
-        base = {**kw.pop("base"), **kw.pop("base_changes", {})}
-        kw.pop("profile")
-        kw.pop("workers", None)
-        for cfg in getattr(experiments, builder)(base, **kw, **fixed):
+    for name, (builder, fixed) in builders().items():
+        for cfg in _configs("cpu", name, builder, fixed):
             run_name = f"{cfg.name}-{cfg.config_hash()}"
             if run_name in runs:
                 continue
@@ -222,8 +201,10 @@ def _parallel_step_seconds(workers: int, **kw) -> float:
 def bench_book() -> None:
     """The cpu book's cost on this machine: its training steps times one measured cpu-profile training step,
     with the profile's workers x threads, against one process on all THREADS threads (the reference)."""
+    from collapse_lib.profiles import execution, profile_parameters
+
     params = profile_parameters("cpu", "01_generalization_to_memorization")
-    base, workers = params["base"], params.get("workers", 1)
+    base, workers = params["base"], execution(params.get("execution"))["workers"]
     kw = {k: base[k] for k in ("width", "blocks", "batch_size", "lr", "ema_decay", "prediction", "noise_schedule") if k in base}
     serial = _step_seconds(THREADS, **kw)
     per_step = _parallel_step_seconds(workers, threads=base["threads"], **kw) if workers > 1 else serial
@@ -237,7 +218,6 @@ def bench_book() -> None:
 
 def bench_paper() -> None:
     """The paper profile's runs, steps and projected GPU hours (benchmarks/paper_cost.py)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from paper_cost import report
 
     print(report())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -77,25 +78,22 @@ def _summary(x: np.ndarray) -> dict:
 
 
 def cmd_select(args) -> int:
-    from .selection import greedy_select, random_select, threshold_decay_select
+    from .selection import get
 
-    if args.method == "threshold" and (args.tau is None or args.alpha is None):
-        raise SystemExit("error: --method threshold needs --tau and --alpha")
+    selector = get(args.method)
+    missing = [f"--{p}" for p in selector.parameters if getattr(args, p) is None]
+    if missing:
+        raise SystemExit(f"error: --method {args.method} needs {' and '.join(missing)}")
     if not args.out.endswith(".npy"):
         raise SystemExit(f"error: --out must name a .npy file; got {args.out}")
     pool = load_matrix(args.pool)
     t0 = time.perf_counter()
     try:
-        if args.method == "greedy":
-            idx = greedy_select(pool, args.size, start=args.start, seed=args.seed)
-        elif args.method == "threshold":
-            idx = threshold_decay_select(pool, args.size, tau=args.tau, alpha=args.alpha, start=args.start, seed=args.seed)
-        else:
-            idx = random_select(pool, args.size, seed=args.seed)
+        idx = selector.pick(pool, args.size, seed=args.seed, start=args.start, tau=args.tau, alpha=args.alpha)
     except ValueError as err:
         raise SystemExit(f"error: {err}") from None
     seconds = time.perf_counter() - t0
-    from .loop.store import atomic_save_npy
+    from .files import atomic_save_npy
 
     atomic_save_npy(Path(args.out), idx)
     flat = pool.reshape(len(pool), -1)
@@ -134,9 +132,7 @@ def cmd_run(args) -> int:
                            share_first_model=not args.train_first_model)
     else:
         run_dir = _run_on(args, cfg)
-    from .distributed import is_main_process
-
-    if is_main_process():  # under torchrun only rank 0 writes the run folder
+    if os.environ.get("RANK", "0") == "0":  # under torchrun only rank 0 reports (read from the launcher's env)
         print(_run_summary(run_dir))
         print(run_dir)
     return 0
@@ -147,8 +143,8 @@ def _run_on(args, cfg) -> Path:
     import yaml
 
     from .loop.executors import ExecutorSpecError, make_executor
-    from .loop.parallel import run_dir_of
-    from .loop.runner import run_many
+    from .loop.many import run_many
+    from .loop.store import run_dir_of
 
     if args.out:
         raise SystemExit("error: --out names a local folder; with --executor the run goes under --runs-root")
@@ -202,6 +198,7 @@ def cmd_detect(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
+    from .selection import SELECTORS
 
     ap = argparse.ArgumentParser(prog="collapse", description=__doc__)
     ap.add_argument("--version", action="version", version=f"collapse {__version__}")
@@ -209,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("select", help="pick a high-entropy training subset from a pool of feature vectors")
     s.add_argument("pool", help="(n, d) features: .npy, .npz or .pt")
     s.add_argument("--size", type=int, required=True, help="how many to pick")
-    s.add_argument("--method", choices=["greedy", "threshold", "random"], default="greedy")
+    s.add_argument("--method", choices=[n for n, sel in SELECTORS.items() if sel.pick is not None], default="greedy",
+                   help="a selector of the registry (collapse_lib.selection.SELECTORS)")
     s.add_argument("--tau", type=float, help="threshold filter: initial threshold (> 0)")
     s.add_argument("--alpha", type=float, help="threshold filter: decay factor in (0, 1)")
     s.add_argument("--seed", type=int, help="seed for the first pick (or the random subset)")

@@ -12,39 +12,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 from diffusers import DDIMScheduler, DDPMScheduler
 from tqdm.auto import tqdm
 
+from .choices import PREDICTIONS, SCHEDULES
 from .distributed import gather_in_order, rank_and_world
+from .settings import TrainSettings
 
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """How one denoiser is trained (the paper's defaults: Adam(W) lr 1e-4, weight decay 1e-6, batch 128)."""
-
-    steps: int = 1000  # optimizer steps
-    batch_size: int = 128  # global batch (split across processes)
-    lr: float = 1e-4  # peak learning rate
-    weight_decay: float = 1e-6  # AdamW weight decay
-    warmup_steps: int = 0  # linear warm-up, then the schedule below
-    lr_schedule: str = "constant"  # after warm-up: constant | cosine (decay to 0 at the last step)
-    label_dropout: float = 0.1  # class-conditional only: share of labels replaced by the null class
-    ema_decay: float | None = None  # keep and return an exponential moving average of the weights
-    precision: str = "fp32"  # fp32 | bf16 | fp16 (autocast; CUDA only)
-    grad_clip: float | None = 1.0  # max gradient norm
-
-
-#: what the denoiser outputs: the noise (Ho et al. 2020), the clean image, v = sqrt(a) eps - sqrt(1-a) x0
-#: (Salimans & Ho 2022), or the clean image through EDM's preconditioning (Karras et al. 2022; see
-#: ``Preconditioned``); diffusers' names for what the sampler receives
-PREDICTIONS = {"epsilon": "epsilon", "x0": "sample", "v": "v_prediction", "edm": "sample"}
 SIGMA_DATA = 0.5  # EDM's assumed standard deviation of the data
-#: noise schedules: linear betas 1e-4..0.02 (Ho et al. 2020) or the cosine schedule (Nichol & Dhariwal 2021)
-SCHEDULES = {"linear": "linear", "cosine": "squaredcos_cap_v2"}
 
 
 def make_scheduler(num_train_timesteps: int = 1000, beta_start: float = 1e-4, beta_end: float = 0.02, *,
@@ -174,9 +152,6 @@ def train_denoiser(model, images: torch.Tensor, labels: torch.Tensor | None, *, 
         bar.update(1)
     bar.close()
     return (ema or model).eval()
-
-
-LR_SCHEDULES = ("constant", "cosine")
 
 
 def lr_factor(step: int, settings: TrainSettings) -> float:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from .loop.config import RunConfig, from_dict
-from .loop.runner import run_many
+from .loop.many import run_many
 from .paths import project_root
 
 
@@ -108,7 +108,7 @@ def nearest_training_images(run_dir, iteration: int, *, k: int = 8):
     distances (pixel space): what Fig. 1 and Fig. 12 show."""
     import numpy as np
 
-    from .loop.runner import load_iteration
+    from .loop.readback import load_iteration
     from .neighbors import knn
 
     d_n, g_n = load_iteration(run_dir, iteration)
@@ -119,7 +119,7 @@ def nearest_training_images(run_dir, iteration: int, *, k: int = 8):
 
 def samples_by_iteration(run_dir, iterations, *, k: int = 12) -> dict:
     """The first k samples of G_n for each iteration n in ``iterations`` (Figs. 15-20's grids)."""
-    from .loop.runner import load_iteration
+    from .loop.readback import load_iteration
 
     return {n: load_iteration(run_dir, n)[1].images[:k] for n in iterations}
 
@@ -129,21 +129,19 @@ def per_sample_signals(run_dir, iteration: int, *, timestep: int | None = None) 
     default ``representation.DEFAULT_TIMESTEP``) and its nearest / second-nearest distance ratio to D_n (pixel
     space), with ``memorized`` = ratio < 1/3. Needs the run's saved models."""
     from .loop.measure import evaluation_set
-    from .loop.runner import load_iteration, load_run_config, stored_model
+    from .loop.readback import load_iteration, load_run_config, stored_model
     from .metrics import COPY_RATIO, nearest_ratio
     from .representation import DEFAULT_TIMESTEP, activation_spikiness
 
     cfg = load_run_config(run_dir)
-    model = stored_model(run_dir, iteration)
-    if model is None:
+    stored = stored_model(run_dir, iteration)
+    if stored is None:
         raise FileNotFoundError(f"{run_dir}: iteration {iteration} saved no model (save_models: false)")
+    model, scheduler = stored
     d_n, g_n = load_iteration(run_dir, iteration)
     g = evaluation_set(g_n, cfg.n_train)
-    from .diffusion import make_scheduler
-
-    scheduler = make_scheduler(schedule=cfg.noise_schedule, prediction=cfg.prediction)
     spiky = activation_spikiness(model, g.images, timestep=timestep or DEFAULT_TIMESTEP, scheduler=scheduler,
                                  labels=g.labels if cfg.conditional else None)
-    ratio = nearest_ratio(g.images, d_n.images)
+    ratio = nearest_ratio(g.images, d_n.images, scale=0.0)
     return pd.DataFrame({"n_train": cfg.n_train, "selector": cfg.selector, "paradigm": cfg.paradigm, "seed": cfg.seed,
                          "iteration": iteration, "spikiness": spiky, "ratio": ratio, "memorized": ratio < COPY_RATIO})

@@ -14,7 +14,8 @@ import numpy as np
 import torch
 from torch import nn
 
-FEATURES = ("pixel", "dinov2", "classifier", "inception")
+from .choices import FEATURES
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -102,7 +103,7 @@ class ClassifierFeatures:
         else:
             self._fit(images, labels, steps, seed)
             if path is not None:
-                from .loop.store import atomic_torch_save
+                from .files import atomic_torch_save
 
                 atomic_torch_save(path, self.net.state_dict())
         self.net.eval()

@@ -15,7 +15,7 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.unets.unet_2d import UNet2DOutput
 from torch import nn
 
-MODELS = ("mlp", "unet-small", "unet-cifar", "unet-mnist")
+from .choices import MODELS
 
 
 def sinusoidal_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:

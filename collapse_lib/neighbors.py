@@ -129,3 +129,29 @@ def knn(queries, base=None, k: int = 1, *, backend: str = "auto", chunk_rows: in
 def nearest_distance(queries, base=None, **kwargs) -> np.ndarray:
     """Distance from each query row to its nearest base row (or nearest other row when ``base`` is None)."""
     return knn(queries, base, 1, **kwargs)[0][:, 0]
+
+
+def radius_pairs(x, radius: float, *, chunk_rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (i, j), i < j, of rows of ``x`` at Euclidean distance <= ``radius`` (exact, float64), chunked.
+
+    Candidates come from the squared-norm expansion in float32 with a small margin, and each is then
+    confirmed in float64, so pairs on the boundary are decided exactly. Cost: O(n^2 d) time, one chunk of
+    the distance matrix in memory at a time.
+    """
+    x = as_matrix(x, name="x")
+    if not (np.isfinite(radius) and radius >= 0):
+        raise ValueError(f"radius must be a finite number >= 0; got {radius!r}")
+    x32 = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    sq = (x32 * x32).sum(1)
+    margin = radius * (1 + 1e-4) + 1e-4 * float(sq.max().sqrt())
+    step = _chunk_rows(len(x), x.shape[1], chunk_rows)
+    rows, cols = [], []
+    for s in range(0, len(x), step):
+        d2 = sq[s : s + step, None] - 2.0 * (x32[s : s + step] @ x32.T) + sq[None, :]
+        i, j = torch.nonzero(d2 <= margin * margin, as_tuple=True)
+        keep = j > i + s
+        rows.append(i[keep].numpy() + s)
+        cols.append(j[keep].numpy())
+    i, j = np.concatenate(rows), np.concatenate(cols)
+    exact = np.sqrt(((x[i].astype(np.float64) - x[j].astype(np.float64)) ** 2).sum(1)) <= radius
+    return i[exact], j[exact]

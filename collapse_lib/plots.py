@@ -7,21 +7,19 @@ axis labels, and the paper's own number drawn beside ours where the paper states
 
 from __future__ import annotations
 
+import matplotlib.colors
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from . import selection
+
 sns.set_theme(style="whitegrid", context="notebook", rc={"legend.fontsize": 9, "axes.titlesize": 10,
                                                         "axes.labelsize": 10, "xtick.labelsize": 9, "ytick.labelsize": 9})
 
 _CB = sns.color_palette("colorblind")
-#: one colour per selector in every chapter
-SELECTOR_COLORS = {"random": _CB[0], "greedy": _CB[1], "threshold": _CB[2], "all": _CB[4]}
-#: how selectors are named on the page
-SELECTOR_NAMES = {"random": "vanilla", "greedy": "greedy selection", "threshold": "threshold filter",
-                  "all": "all 2N (no selection)"}
 PAPER_COLOR = "0.35"
 #: axis labels of the tidy table's columns
 LABELS = {
@@ -48,8 +46,11 @@ def _hue_style(table: pd.DataFrame, hue: str) -> tuple[list, dict, dict]:
         values = sorted(int(v) for v in table[hue].unique())
         return values, size_colors(values), {v: f"N = {v}" for v in values}
     if hue == "selector":
-        values = [s for s in SELECTOR_COLORS if s in set(table[hue])]
-        return values, SELECTOR_COLORS, SELECTOR_NAMES
+        present = set(table[hue])
+        for name in present:
+            selection.get(name)  # an unregistered selector raises instead of vanishing from the figure
+        values = [s for s in selection.SELECTORS if s in present]
+        return values, {s: selection.get(s).color for s in values}, {s: selection.get(s).label for s in values}
     values = sorted(table[hue].unique(), key=str)
     return values, _variant_palette(values), {v: str(v) for v in values}
 
@@ -57,13 +58,15 @@ def _hue_style(table: pd.DataFrame, hue: str) -> tuple[list, dict, dict]:
 def _variant_palette(values: list) -> dict:
     """Colours for free-form labels: 'vanilla' keeps its selector colour; variants of one selector (e.g.
     'threshold, α = 0.5', 'threshold, α = 0.9') take light-to-dark shades of that selector's colour."""
-    palette = {v: SELECTOR_COLORS["random"] for v in values if v == SELECTOR_NAMES["random"]}
+    vanilla = selection.get("random")
+    palette = {v: vanilla.color for v in values if v == vanilla.label}
     others = [v for v in values if v not in palette]
-    family = [s for s, name in SELECTOR_NAMES.items() if others and all(str(v).startswith(name.split()[0]) for v in others)]
+    family = [s for s in selection.SELECTORS.values() if others and all(str(v).startswith(s.label.split()[0]) for v in others)]
     if family:
-        shades = sns.dark_palette(SELECTOR_COLORS[family[0]], len(others) + 2, reverse=True)[: len(others)]
+        shades = sns.dark_palette(family[0].color, len(others) + 2, reverse=True)[: len(others)]
     else:
-        shades = [c for c in sns.color_palette("colorblind", len(others) + 1) if c != SELECTOR_COLORS["random"]]
+        taken = matplotlib.colors.to_rgb(vanilla.color)
+        shades = [c for c in sns.color_palette("colorblind", len(others) + 1) if not np.allclose(c, taken, atol=0.01)]
     palette.update(zip(others, shades, strict=False))
     return palette
 

@@ -8,11 +8,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .loop.store import atomic_write_json, atomic_write_text
+from . import selection
+from .files import atomic_write_json, atomic_write_text
+from .loop.store import BOOKKEEPING
 from .paths import results_dir
 
-#: columns every row of metrics.csv has (empty where one does not apply)
-TABLE_COLUMNS = ("experiment", "paradigm", "selector", "n_train", "seed", "iteration", "gs", "entropy", "mnnd",
+#: the order metrics.csv shows its first columns in (display only: the table carries every column a run's
+#: rows have, so a metric that ``measure`` starts to record appears without a change here)
+COLUMN_ORDER = ("experiment", "paradigm", "selector", "n_train", "seed", "iteration", "gs", "entropy", "mnnd",
                  "cov_trace", "fd", "real_share", "within_class_nnd", "train_within_class_nnd", "alpha", "pool_factor",
                  "guidance", "gen_entropy", "gen_mnnd", "gen_cov_trace", "memorized_share", "gs_ratio", "trace_ratio",
                  "fd_floor", "fd_noise", "distinct_share", "spikiness", "stable_rank", "real_within_class_nnd", "run")
@@ -50,22 +53,25 @@ def _key_part(column: pd.Series) -> pd.Series:
 
 
 def _series_keys(table: pd.DataFrame) -> pd.Series:
-    parts = [_key_part(table[c]) for c in SERIES_COLUMNS]
+    parts = [_key_part(table[c] if c in table else pd.Series(np.nan, index=table.index)) for c in SERIES_COLUMNS]
     return pd.Series(["|".join(p) for p in zip(*parts, strict=True)], index=table.index, dtype=object)
 
 
 def update_metrics_table(profile: str, table: pd.DataFrame) -> Path:
-    """Merge rows into results/<profile>/metrics.csv.
+    """Merge rows into results/<profile>/metrics.csv: every measured column of the runs' tables (not the
+    ``BOOKKEEPING`` of how they were computed, so a rebuild from the cache writes the same file).
 
     Rows of the same series (``SERIES_COLUMNS``) replace the earlier ones, also when they come from a run of
     another config (say, more training steps), so each series appears once; other series are kept.
     """
     path = results_dir(profile) / "metrics.csv"
-    rows = table.reindex(columns=list(TABLE_COLUMNS))
+    rows = table.drop(columns=[c for c in BOOKKEEPING if c in table])
     if path.is_file():
         old = pd.read_csv(path)
         old = old[~_series_keys(old).isin(set(_series_keys(rows)))]
         rows = pd.concat([old, rows], ignore_index=True) if len(old) else rows
+    first = [c for c in COLUMN_ORDER if c in rows]
+    rows = rows[first + [c for c in rows.columns if c not in first]]
     rows = rows.sort_values(["experiment", "paradigm", "selector", "n_train", "alpha", "seed", "iteration"])
     atomic_write_text(path, rows.to_csv(index=False))
     return path
@@ -142,15 +148,20 @@ def settings_table(profile: str, base: dict, **experiment):
 PAGE_NAMES = {
     "memorized_share": "near-copy share", "within_class_nnd": "within-class NND of G_n",
     "train_within_class_nnd": "within-class NND of D_n", "gs": "GS", "fd": "Fréchet distance",
-    "entropy": "entropy of D_n (nats)", "real_share": "real share of D_n", "random": "vanilla",
-    "greedy": "greedy selection", "threshold": "threshold filter", "all": "all 2N", "n_train": "N",
-    "selector": "selection",
+    "entropy": "entropy of D_n (nats)", "real_share": "real share of D_n", "n_train": "N", "selector": "selection",
 }
+
+
+def page_name(key: str) -> str:
+    """How a page names a column, a metric or a selector of the tidy table."""
+    if key in selection.SELECTORS:
+        return selection.get(key).label
+    return PAGE_NAMES.get(key, key)
 
 
 def readable(frame: pd.DataFrame) -> pd.DataFrame:
     """A summary table in the page's words: metric, selector and axis names of the tidy table replaced."""
-    out = frame.rename(columns=PAGE_NAMES, index=PAGE_NAMES)
-    out.columns = out.columns.set_names([PAGE_NAMES.get(n, n) for n in out.columns.names])
-    out.index = out.index.set_names([PAGE_NAMES.get(n, n) for n in out.index.names])
+    out = frame.rename(columns=page_name, index=page_name)
+    out.columns = out.columns.set_names([page_name(n) if n else n for n in out.columns.names])
+    out.index = out.index.set_names([page_name(n) if n else n for n in out.index.names])
     return out

@@ -1,13 +1,18 @@
 """Each finding's result (``findings``) as sentences a reader can check: one line per check, ✓ or ✗, with numbers.
 
-``checks(notebook, result)`` returns ``[(holds, sentence), ...]``; the chapters print them and the summary
-page quotes them, so a page and the summary never word a verdict differently.
+Each function takes a ``findings`` result and returns ``[(holds, sentence), ...]``; the chapter registry
+(``chapters``) pairs them with their notebooks, the chapters print them and the summary page quotes them, so
+a page and the summary never word a verdict differently.
 """
 
 from __future__ import annotations
 
-#: how selectors are named in a sentence
-NAMES = {"random": "vanilla", "greedy": "greedy", "threshold": "threshold", "all": "all 2N"}
+from . import selection
+
+
+def name(selector: str) -> str:
+    """How a sentence names a selector (the registry's short name)."""
+    return selection.get(selector).short
 
 
 def _range(values, spec: str = ".2f") -> str:
@@ -130,7 +135,7 @@ def fig_11(r: dict) -> list[tuple[bool, str]]:
 
 def fig_4(r: dict) -> list[tuple[bool, str]]:
     w = r["within_class_nnd"]
-    line = ", ".join(f"{NAMES.get(k, k)} {v['mean']:.2f} ({v['min']:.2f}..{v['max']:.2f})" for k, v in w.items())
+    line = ", ".join(f"{name(k)} {v['mean']:.2f} ({v['min']:.2f}..{v['max']:.2f})" for k, v in w.items())
     return [quality(r["quality_gate"]),
             (r["means_differ"], f"greedy keeps a higher within-class NND of the samples than vanilla at iteration "
                                 f"{r['last_iteration']} on the mean: {line} (real: {_num(r['real_within_class_nnd'])})"),
@@ -139,7 +144,7 @@ def fig_4(r: dict) -> list[tuple[bool, str]]:
 
 def ablation(r: dict) -> list[tuple[bool, str]]:
     rep = r["replace"]
-    order = ", ".join(f"{NAMES.get(k, k)} {v['fd']:.1f}" for k, v in rep.items())
+    order = ", ".join(f"{name(k)} {v['fd']:.1f}" for k, v in rep.items())
     dec = ", ".join(f"α = {k}: {v['fd']:.1f}" for k, v in r["threshold_by_alpha"].items())
     return [quality(r["quality_gate"]),
             (r["fd_order_holds"], f"replace, Fréchet distance at the last iteration: {order} "
@@ -173,19 +178,3 @@ def without_training_data(r: dict) -> list[tuple[bool, str]]:
                 f"at least {_num(thr['threshold'], '.3f')}: {_num(thr['tpr'])} of the near-copies and {_num(thr['fpr'])} of "
                 f"the other samples (check: the difference, Youden's J, ≥ {MIN_YOUDEN_J})"))
     return out
-
-
-CHECKS = {"01_generalization_to_memorization": finding_1, "02_entropy_decline": finding_2,
-          "03_entropy_vs_generalization": finding_3, "04_svd_and_mnnd": app_e,
-          "05_selection_mitigates_collapse": section_5, "06_real_share": fig_11, "07_cfg_diversity": fig_4,
-          "08_ablations": ablation, "09_memorization_without_training_data": without_training_data}
-
-
-def checks(notebook: str, result: dict) -> list[tuple[bool, str]]:
-    """The verdict sentences of one notebook's result."""
-    return CHECKS[notebook](result)
-
-
-def lines(notebook: str, result: dict) -> str:
-    """The verdicts as text, one ✓/✗ line each (what a chapter prints)."""
-    return "\n".join(f"{'✓' if ok else '✗'} {text}" for ok, text in checks(notebook, result))

@@ -33,28 +33,23 @@ profile = "smoke"  # which results/<profile>/ folder this run writes
 sizes = [64, 128]  # starting training-set sizes N (nested subsets of the real data)
 iterations = 3  # train/generate cycles per run
 seeds = [0]  # one run per size and seed
-base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
-    "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
-    "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
-    "sample_steps": 20, "quantize_samples": True, "threads": 2, "fd_feature": "pixel", "save_models": True,
-}
+base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
-workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
-executor = "local"  # where runs execute: local, dask://HOST:PORT or slurm (pip install -e '.[cluster]')
-executor_options = {}  # slurm: partition, gpus_per_task, cpus_per_task, time_limit_min, mem_gb, folder
+execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
 
 # %%
-base = {**base, **base_changes}
 import pandas as pd
 
-from collapse_lib import experiments, findings, plots, report, verdicts
+from collapse_lib import chapters, experiments, findings, plots, profiles, report
+
+chapter = chapters.get("01_generalization_to_memorization")
+base = profiles.notebook_base(base, base_changes)
 
 report.settings_table(profile, base, training_set_sizes=sizes, iterations=iterations, seeds=seeds)
 
 # %%
 configs = experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds)
-table = experiments.run_experiment("sizes", configs, workers=workers, executor=executor,
-                                   executor_options=executor_options)
+table = experiments.run_experiment("sizes", configs, **profiles.execution(execution))
 report.update_metrics_table(profile, table)
 runs = {int(n): experiments.default_runs_root() / g.run.iloc[0] for n, g in table[table.seed == seeds[0]].groupby("n_train")}
 result = findings.finding_1(table)
@@ -135,8 +130,7 @@ fig = plots.metric_over_iterations(table, "fd", hue="n_train", log=True, floor="
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-report.write_results(profile, "01_generalization_to_memorization", result)
-print(verdicts.lines("01_generalization_to_memorization", result))
+print(chapter.record(profile, result))
 pd.DataFrame({n: {"GS first": v["gs_first"], "GS last": v["gs_last"], "near-copies first": v["memorized"]["first"],
                   "near-copies last": v["memorized"]["last"], "trace ratio last": v["trace_ratio_last"]}
               for n, v in result["per_size"].items()}).round(3)

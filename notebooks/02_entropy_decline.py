@@ -33,25 +33,21 @@ profile = "smoke"
 sizes = [64, 128]
 iterations = 3
 seeds = [0]
-base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
-    "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
-    "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
-    "sample_steps": 20, "quantize_samples": True, "threads": 2, "fd_feature": "pixel", "save_models": True,
-}
+base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
-workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
-executor = "local"  # where runs execute: local, dask://HOST:PORT or slurm (pip install -e '.[cluster]')
-executor_options = {}  # slurm: partition, gpus_per_task, cpus_per_task, time_limit_min, mem_gb, folder
+execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
 
 # %%
-base = {**base, **base_changes}
-from collapse_lib import experiments, findings, plots, report, verdicts
+from collapse_lib import chapters, experiments, findings, plots, profiles, report
+
+chapter = chapters.get("02_entropy_decline")
+base = profiles.notebook_base(base, base_changes)
 
 report.settings_table(profile, base, training_set_sizes=sizes, iterations=iterations, seeds=seeds)
 
 # %%
 configs = experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds)
-table = experiments.run_experiment("sizes", configs, workers=workers, executor=executor, executor_options=executor_options)
+table = experiments.run_experiment("sizes", configs, **profiles.execution(execution))
 report.update_metrics_table(profile, table)
 result = findings.finding_2(table)
 
@@ -77,6 +73,5 @@ fig = plots.metric_over_iterations(table, "mnnd", hue="n_train", log=True)
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-report.write_results(profile, "02_entropy_decline", result)
-print(verdicts.lines("02_entropy_decline", result))
+print(chapter.record(profile, result))
 report.readable(table.pivot_table(index="iteration", columns="n_train", values="entropy").round(1))

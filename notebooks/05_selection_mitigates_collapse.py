@@ -38,19 +38,15 @@ selectors = ["random", "greedy", "threshold"]  # "random" is the vanilla paradig
 pool_factor = 2.0  # replace: selectors draw N from pool_factor * N samples
 alpha = 0.9  # threshold filter decay rate
 tau = "radius"  # threshold filter's starting threshold: a number, or radius (the pool's largest distance from its mean)
-base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
-    "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
-    "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
-    "sample_steps": 20, "quantize_samples": True, "threads": 2, "fd_feature": "pixel", "save_models": True,
-}
+base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
-workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
-executor = "local"  # where runs execute: local, dask://HOST:PORT or slurm (pip install -e '.[cluster]')
-executor_options = {}  # slurm: partition, gpus_per_task, cpus_per_task, time_limit_min, mem_gb, folder
+execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
 
 # %%
-base = {**base, **base_changes}
-from collapse_lib import experiments, findings, plots, report, verdicts
+from collapse_lib import chapters, experiments, findings, plots, profiles, report, selection
+
+chapter = chapters.get("05_selection_mitigates_collapse")
+base = profiles.notebook_base(base, base_changes)
 
 report.settings_table(profile, base, training_set_size=n_train, iterations=iterations, seeds=seeds,
                       paradigms=paradigms, selectors=selectors, pool_factor=pool_factor, threshold_decay_rate=alpha,
@@ -60,8 +56,7 @@ report.settings_table(profile, base, training_set_size=n_train, iterations=itera
 configs = experiments.selection_configs(base, n_train=n_train, iterations=iterations, seeds=seeds,
                                         paradigms=paradigms, selectors=selectors, pool_factor=pool_factor, alpha=alpha,
                                         tau=tau)
-table = experiments.run_experiment("selection", configs, workers=workers, executor=executor,
-                                   executor_options=executor_options)
+table = experiments.run_experiment("selection", configs, **profiles.execution(execution))
 report.update_metrics_table(profile, table)
 result = findings.section_5(table)
 
@@ -101,7 +96,7 @@ fig = plots.metric_over_iterations(table, "entropy", hue="selector", col="paradi
 pairs = {}
 for selector in ("random", "greedy"):
     run = table[(table.selector == selector) & (table.paradigm == paradigms[-1]) & (table.seed == seeds[0])].run.iloc[0]
-    pairs[plots.SELECTOR_NAMES[selector]] = experiments.nearest_training_images(experiments.default_runs_root() / run, iterations)
+    pairs[selection.get(selector).label] = experiments.nearest_training_images(experiments.default_runs_root() / run, iterations)
 fig = plots.nearest_pairs(pairs, suptitle=f"{paradigms[-1]}, iteration {iterations}")
 
 # %% [markdown]
@@ -135,7 +130,6 @@ fig = plots.nearest_pairs(pairs, suptitle=f"{paradigms[-1]}, iteration {iteratio
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-report.write_results(profile, "05_selection_mitigates_collapse", result)
-print(verdicts.lines("05_selection_mitigates_collapse", result))
+print(chapter.record(profile, result))
 last = table[table.iteration == iterations]
 report.readable(last.pivot_table(index="selector", columns="paradigm", values=["entropy", "gs", "fd", "memorized_share"]).round(3))

@@ -30,21 +30,17 @@ seeds = [0]
 selectors = ["random", "greedy", "threshold"]
 alpha = 0.9
 tau = "radius"  # threshold filter's starting threshold (as in the Section 5 chapter)
-base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
-    "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
-    "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
-    "sample_steps": 20, "quantize_samples": True, "threads": 2, "fd_feature": "pixel", "save_models": True,
-}
+base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
-workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
-executor = "local"  # where runs execute: local, dask://HOST:PORT or slurm (pip install -e '.[cluster]')
-executor_options = {}  # slurm: partition, gpus_per_task, cpus_per_task, time_limit_min, mem_gb, folder
+execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
 
 # %%
-base = {**base, **base_changes}
 import matplotlib.pyplot as plt
 
-from collapse_lib import experiments, findings, plots, report, verdicts
+from collapse_lib import chapters, experiments, findings, plots, profiles, report, selection
+
+chapter = chapters.get("06_real_share")
+base = profiles.notebook_base(base, base_changes)
 
 report.settings_table(profile, base, training_set_size=n_train, iterations=iterations, seeds=seeds,
                       paradigm="accumulate-subsample", selectors=selectors, threshold_decay_rate=alpha)
@@ -52,8 +48,7 @@ report.settings_table(profile, base, training_set_size=n_train, iterations=itera
 # %%
 configs = experiments.selection_configs(base, n_train=n_train, iterations=iterations, seeds=seeds,
                                         paradigms=["accumulate-subsample"], selectors=selectors, alpha=alpha, tau=tau)
-table = experiments.run_experiment("selection", configs, workers=workers, executor=executor,
-                                   executor_options=executor_options)
+table = experiments.run_experiment("selection", configs, **profiles.execution(execution))
 report.update_metrics_table(profile, table)
 result = findings.fig_11(table)
 
@@ -67,7 +62,7 @@ fig, axes = plt.subplots(1, len(selectors), figsize=(4.0 * len(selectors) + 1.8,
 for ax, selector in zip(axes[0], selectors, strict=True):
     run = table[(table.selector == selector) & (table.seed == seeds[0])].run.iloc[0]
     shares = report.source_shares(experiments.default_runs_root() / run, iterations)
-    plots.source_share_bars(shares, title=plots.SELECTOR_NAMES[selector], ax=ax,
+    plots.source_share_bars(shares, title=selection.get(selector).label, ax=ax,
                             paper_point=(8, 0.65) if selector == "greedy" else None)
 handles = {h.get_label(): h for ax in axes[0] for h in ax.get_legend_handles_labels()[0]}
 axes[0, -1].legend(handles.values(), handles.keys(), loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=9)
@@ -93,6 +88,5 @@ fig = plots.metric_over_iterations(table, "real_share", hue="selector")
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-report.write_results(profile, "06_real_share", result)
-print(verdicts.lines("06_real_share", result))
+print(chapter.record(profile, result))
 report.readable(table.pivot_table(index="iteration", columns="selector", values="real_share").round(2))

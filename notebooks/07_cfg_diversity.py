@@ -31,20 +31,16 @@ iterations = 2
 guidance = 1.5  # w
 seeds = [0]
 selectors = ["random", "greedy"]
-base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
-    "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
-    "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
-    "sample_steps": 20, "quantize_samples": True, "threads": 2, "fd_feature": "pixel", "save_models": True,
-}
+base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
-workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
-executor = "local"  # where runs execute: local, dask://HOST:PORT or slurm (pip install -e '.[cluster]')
-executor_options = {}  # slurm: partition, gpus_per_task, cpus_per_task, time_limit_min, mem_gb, folder
+execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
 
 # %%
-base = {**base, **base_changes}
-from collapse_lib import experiments, findings, plots, report, verdicts
-from collapse_lib.loop.runner import load_iteration
+from collapse_lib import chapters, experiments, findings, plots, profiles, report, selection
+from collapse_lib.loop.readback import load_iteration
+
+chapter = chapters.get("07_cfg_diversity")
+base = profiles.notebook_base(base, base_changes)
 
 report.settings_table(profile, base, training_set_size=n_train, iterations=iterations, seeds=seeds,
                       guidance_w=guidance, selectors=selectors)
@@ -52,8 +48,7 @@ report.settings_table(profile, base, training_set_size=n_train, iterations=itera
 # %%
 configs = experiments.cfg_configs(base, n_train=n_train, iterations=iterations, guidance=guidance, seeds=seeds,
                                   selectors=selectors)
-table = experiments.run_experiment("cfg", configs, workers=workers, executor=executor,
-                                   executor_options=executor_options)
+table = experiments.run_experiment("cfg", configs, **profiles.execution(execution))
 report.update_metrics_table(profile, table)
 result = findings.fig_4(table)
 real_nnd = float(table.real_within_class_nnd.iloc[0])
@@ -76,7 +71,7 @@ for selector in selectors:
     run = table[(table.selector == selector) & (table.seed == seeds[0])].run.iloc[0]
     _, gen = load_iteration(experiments.default_runs_root() / run, iterations)
     rows = [gen.images[gen.labels == c][:10] for c in range(10)]
-    plots.image_rows(rows, [f"class {c}" for c in range(10)], suptitle=f"{plots.SELECTOR_NAMES[selector]}, iteration {iterations}")
+    plots.image_rows(rows, [f"class {c}" for c in range(10)], suptitle=f"{selection.get(selector).label}, iteration {iterations}")
 
 # %% [markdown]
 # ## What the cpu profile shows
@@ -109,6 +104,5 @@ for selector in selectors:
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-report.write_results(profile, "07_cfg_diversity", result)
-print(verdicts.lines("07_cfg_diversity", result))
+print(chapter.record(profile, result))
 report.readable(table.pivot_table(index="iteration", columns="selector", values=["within_class_nnd", "train_within_class_nnd", "memorized_share"]).round(3))

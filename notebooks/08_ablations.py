@@ -29,31 +29,26 @@ iterations = 3
 seeds = [0]
 alphas = [0.5, 0.9]
 tau = "radius"  # threshold filter's starting threshold (as in the Section 5 chapter)
-base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
-    "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
-    "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
-    "sample_steps": 20, "quantize_samples": True, "threads": 2, "fd_feature": "pixel", "save_models": True,
-}
+base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
-workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
-executor = "local"  # where runs execute: local, dask://HOST:PORT or slurm (pip install -e '.[cluster]')
-executor_options = {}  # slurm: partition, gpus_per_task, cpus_per_task, time_limit_min, mem_gb, folder
+execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
 
 # %%
-base = {**base, **base_changes}
-from collapse_lib import experiments, findings, plots, report, verdicts
+from collapse_lib import chapters, experiments, findings, plots, profiles, report
+
+chapter = chapters.get("08_ablations")
+base = profiles.notebook_base(base, base_changes)
 
 report.settings_table(profile, base, training_set_size=n_train, iterations=iterations, seeds=seeds, decay_rates=alphas)
 
 # %%
 configs = experiments.ablation_configs(base, n_train=n_train, iterations=iterations, seeds=seeds, alphas=alphas, tau=tau)
-table = experiments.run_experiment("ablation", configs, workers=workers, executor=executor,
-                                   executor_options=executor_options)
+table = experiments.run_experiment("ablation", configs, **profiles.execution(execution))
 report.update_metrics_table(profile, table)
 result = findings.ablation(table)
 replace = table[table.paradigm == "replace"]
 accumulate = table[table.paradigm == "accumulate-subsample"].copy()
-accumulate["setting"] = accumulate.selector.map(plots.SELECTOR_NAMES).where(
+accumulate["setting"] = accumulate.selector.map(report.page_name).where(
     accumulate.selector != "threshold", "threshold, α = " + accumulate.alpha.astype(str))
 
 # %% [markdown]
@@ -91,8 +86,7 @@ fig = plots.metric_over_iterations(accumulate, "fd", hue="setting", log=True, fl
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-report.write_results(profile, "08_ablations", result)
-print(verdicts.lines("08_ablations", result))
+print(chapter.record(profile, result))
 last = table[table.iteration == iterations].assign(setting=lambda t: [
-    f"threshold filter, α = {a}" if s == "threshold" else report.PAGE_NAMES[s] for s, a in zip(t.selector, t.alpha, strict=True)])
+    f"threshold filter, α = {a}" if s == "threshold" else report.page_name(s) for s, a in zip(t.selector, t.alpha, strict=True)])
 report.readable(last.groupby(["paradigm", "setting"])[["fd", "gs", "entropy"]].mean().round(3))

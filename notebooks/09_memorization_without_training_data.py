@@ -39,29 +39,24 @@ selection_iterations = 3
 selection_seeds = [0]
 selection_base_changes = {}  # the Section 5 chapter's changes to the profile's base (its run cache is shared)
 timestep = 50  # noise level at which activations are read (of 1000)
-base = {  # RunConfig values shared by every run of this notebook (denoiser, training, sampling)
-    "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
-    "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
-    "sample_steps": 20, "quantize_samples": True, "threads": 2, "fd_feature": "pixel", "save_models": True,
-}
+base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
 base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
-workers = 1  # runs trained at once, each in its own process (set threads to cores divided by workers)
-executor = "local"  # where runs execute: local, dask://HOST:PORT or slurm (pip install -e '.[cluster]')
-executor_options = {}  # slurm: partition, gpus_per_task, cpus_per_task, time_limit_min, mem_gb, folder
+execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
 
 # %%
-base = {**base, **base_changes}
 import pandas as pd
 
-from collapse_lib import experiments, findings, plots, report, verdicts
+from collapse_lib import chapters, experiments, findings, plots, profiles, report
+
+chapter = chapters.get("09_memorization_without_training_data")
+base = profiles.notebook_base(base, base_changes)
 
 report.settings_table(profile, base, training_set_sizes=sizes, iterations=iterations, seeds=seeds,
                       activations_read_at_timestep=timestep)
 
 # %%
 configs = experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds)
-table = experiments.run_experiment("sizes", configs, workers=workers, executor=executor,
-                                   executor_options=executor_options)
+table = experiments.run_experiment("sizes", configs, **profiles.execution(execution))
 root = experiments.default_runs_root()
 samples = pd.concat([experiments.per_sample_signals(root / run, it, timestep=timestep)
                      for run in table.run.unique() for it in range(1, iterations + 1)], ignore_index=True)
@@ -92,8 +87,7 @@ fig = plots.detection(samples, result)
 sel_base = {**base, **selection_base_changes}
 sel_configs = experiments.selection_configs(sel_base, n_train=n_train, iterations=selection_iterations, seeds=selection_seeds,
                                             selectors=["random", "greedy"])
-selection = experiments.run_experiment("selection", sel_configs, workers=workers, executor=executor,
-                                       executor_options=executor_options)
+selection = experiments.run_experiment("selection", sel_configs, **profiles.execution(execution))
 fig = plots.metric_over_iterations(selection, "spikiness", hue="selector", col="paradigm")
 result["selection_spikiness_last"] = (selection[selection.iteration == selection_iterations]
                                       .groupby(["paradigm", "selector"]).spikiness.mean().unstack().to_dict("index"))
@@ -126,8 +120,7 @@ result["selection_spikiness_last"] = (selection[selection.iteration == selection
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-report.write_results(profile, "09_memorization_without_training_data", result)
-print(verdicts.lines("09_memorization_without_training_data", result))
+print(chapter.record(profile, result))
 auc_table = pd.DataFrame(result["auc_by_iteration"]).T
 auc_table = auc_table[["mean", "ci_low", "ci_high"]].astype(float).round(3).join(auc_table[["n", "positives"]].astype(int))
 auc_table.rename_axis("iteration").rename(columns={"mean": "AUC", "ci_low": "95% CI low", "ci_high": "95% CI high",

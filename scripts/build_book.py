@@ -24,44 +24,17 @@ from pathlib import Path
 import jupytext
 import nbformat
 import papermill
-import yaml
 from papermill.translators import PythonTranslator
 
-from collapse_lib import report
+from collapse_lib import chapters, profiles, report
+from collapse_lib.profiles import PROFILES
 
 ROOT = Path(__file__).resolve().parents[1]
-PROFILES = ("smoke", "cpu", "paper")
 
 
 def toc_notebooks() -> list[str]:
-    """Notebook names listed in _toc.yml (pages whose source is notebooks/<name>.py)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    names = [Path(ch["file"]).name for ch in toc["chapters"]]
-    return [n for n in names if (ROOT / "notebooks" / f"{n}.py").is_file()]
-
-
-def _yaml(path: Path) -> dict:
-    return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
-
-
-def common_parameters(profile: str) -> dict:
-    """params/<profile>/common.yaml: values for every notebook that declares them."""
-    return _yaml(ROOT / "params" / profile / "common.yaml")
-
-
-def profile_parameters(profile: str, name: str, declared: set[str] | None = None) -> dict:
-    """params/<profile>/common.yaml merged with params/<profile>/<name>.yaml (the latter wins).
-
-    With ``declared`` (the notebook's parameter names), common values the notebook does not declare are left
-    out: a page that reads only results takes no denoiser settings.
-    """
-    common = common_parameters(profile)
-    if declared is not None:
-        common = {k: v for k, v in common.items() if k in declared}
-    params = {**common, **_yaml(ROOT / "params" / profile / f"{name}.yaml")}
-    if profile != "smoke" and not params:
-        raise SystemExit(f"no parameters for {name} in params/{profile}/")
-    return {**params, "profile": profile}
+    """The book's notebooks in order: the chapter registry (``_toc.yml`` lists the same, checked by the tests)."""
+    return list(chapters.CHAPTERS)
 
 
 def declared_parameters(name: str) -> set[str]:
@@ -75,7 +48,10 @@ def check_profile(profile: str, names: list[str]) -> dict[str, dict]:
     """Every notebook's profile parameters, refused before anything runs if one is not in its parameters cell
     (and a common value that no notebook declares is refused too: it would be a typo)."""
     declared = {name: declared_parameters(name) for name in names}
-    params = {name: profile_parameters(profile, name, declared[name]) for name in names}
+    try:
+        params = {name: profiles.profile_parameters(profile, name, declared[name]) for name in names}
+    except ValueError as err:
+        raise SystemExit(str(err)) from None
     for name, values in params.items():
         unknown = sorted(set(values) - declared[name])
         if unknown:
@@ -85,10 +61,11 @@ def check_profile(profile: str, names: list[str]) -> dict[str, dict]:
 
     for name, values in params.items():
         try:
-            check_spec(values.get("executor", "local"), values.get("executor_options"))
-        except ExecutorSpecError as err:
+            run = profiles.execution(values.get("execution"))
+            check_spec(run["executor"], run["executor_options"])
+        except (ExecutorSpecError, ValueError) as err:
             raise SystemExit(f"params/{profile}/ for {name}: {err}") from None
-    unused = sorted(set(common_parameters(profile)) - set().union(*declared.values()))
+    unused = sorted(set(profiles.common_parameters(profile)) - set().union(*declared.values()))
     if unused:
         raise SystemExit(f"params/{profile}/common.yaml sets {unused}, which no notebook of the book declares")
     return params

@@ -21,7 +21,8 @@ import pandas as pd
 
 from collapse_lib import experiments
 from collapse_lib.loop.config import from_dict
-from collapse_lib.loop.runner import load_iteration, run_many
+from collapse_lib.loop.many import run_many
+from collapse_lib.loop.readback import load_iteration
 from collapse_lib.paths import results_dir
 
 SIZES = (128, 512)

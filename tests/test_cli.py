@@ -102,7 +102,7 @@ def test_version_and_malformed_yaml_are_one_line(tmp_path, capsys):
 
 def test_detect_reads_a_stored_run_model(tmp_path, capsys):
     from collapse_lib.diffusion import load_trained
-    from collapse_lib.loop.runner import load_iteration
+    from collapse_lib.loop.readback import load_iteration
     from collapse_lib.representation import DEFAULT_TIMESTEP, activation_spikiness, model_stable_rank
 
     base = ["run", "--config", "params/smoke/run.yaml", "--set", "iterations=1", "--set", "train_steps=20",

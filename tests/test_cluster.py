@@ -5,7 +5,7 @@ import pytest
 
 from collapse_lib.loop.config import from_dict
 from collapse_lib.loop.executors import ExecutorSpecError, SubmititExecutor, make_executor
-from collapse_lib.loop.runner import run_many
+from collapse_lib.loop.many import run_many
 
 from .test_loop import TINY
 from .test_parallel import TIMING, _configs, _iteration_1_trained
@@ -27,7 +27,7 @@ def test_dask_cluster_gives_the_serial_table_and_trains_each_first_model_once(tm
     serial = run_many(configs, runs_root=tmp_path / "serial")
     on_dask = run_many(configs, runs_root=tmp_path / "dask", executor=dask_executor)
     pd.testing.assert_frame_equal(serial.drop(columns=TIMING), on_dask.drop(columns=TIMING))
-    from collapse_lib.loop.parallel import run_dir_of
+    from collapse_lib.loop.store import run_dir_of
 
     trained = [_iteration_1_trained(run_dir_of(c, tmp_path / "dask")) for c in configs[:3]]
     assert sorted(trained) == [False, False, True], "the shared first model was trained more than once"

@@ -76,3 +76,46 @@ def test_every_profile_parameter_file_resolves_to_valid_configs(profile):
             assert not sizes  # the study page reads committed results and trains nothing
         for n in sizes:
             from_dict({**base, "n_train": n, "conditional": "cfg" in f.name})
+
+
+def test_a_config_is_validated_when_it_is_built():
+    with pytest.raises(ConfigError, match="n_train: must be at least 1"):
+        RunConfig(n_train=0)
+    with pytest.raises(ConfigError, match="alpha"):
+        RunConfig().replace(alpha=2.0)
+
+
+def test_type_checks_read_the_annotations_not_their_text():
+    # float fields take ints, bools are never numbers, unions with None take None
+    assert RunConfig(lr=1, tau=None, grad_clip=None).lr == 1
+    for values, match in [({"lr": True}, "lr: expected float"), ({"tau": [1]}, "tau: expected float or str or null"),
+                          ({"threads": 1.5}, "threads: expected int or null"), ({"name": 3}, "name: expected str")]:
+        with pytest.raises(ConfigError, match=match):
+            from_dict(values)
+
+
+def test_lr_schedule_and_grad_clip_are_config_keys_and_reach_training():
+    from collapse_lib.loop.first_model import train_settings
+
+    cfg = RunConfig(lr_schedule="cosine", grad_clip=None)
+    assert train_settings(cfg).lr_schedule == "cosine" and train_settings(cfg).grad_clip is None
+    with pytest.raises(ConfigError, match="lr_schedule"):
+        RunConfig(lr_schedule="step")
+    with pytest.raises(ConfigError, match="grad_clip"):
+        RunConfig(grad_clip=0.0)
+
+
+def test_keys_that_change_no_number_stay_out_of_the_hash_and_the_rest_stay_in():
+    base = RunConfig()
+    assert base.replace(save_models=False).config_hash() == base.config_hash()
+    for change in ({"threads": 2}, {"device": "cpu"}, {"precision": "bf16"}, {"quantize_samples": True},
+                   {"lr_schedule": "cosine"}, {"grad_clip": 2.0}):
+        assert base.replace(**change).config_hash() != base.config_hash(), change
+    assert "extra" not in base.to_dict()
+
+
+def test_an_empty_config_file_is_refused(tmp_path):
+    path = tmp_path / "empty.yaml"
+    path.write_text("# nothing here\n")
+    with pytest.raises(ConfigError, match="empty"):
+        load_config(path)

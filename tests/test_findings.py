@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from collapse_lib import findings, verdicts
+from collapse_lib import chapters, findings
 from collapse_lib.loop.config import from_dict
-from collapse_lib.loop.runner import run_many
+from collapse_lib.loop.many import run_many
 
 
 def _sizes_table(gs, mem, trace, sizes=(64, 512), fd=30.0, floor=10.0):
@@ -66,7 +66,7 @@ def test_fig_4_holds_only_clear_of_the_seed_spread():
     clear = findings.fig_4(_selection_table(greedy=[1.2, 1.3, 1.4], vanilla=[1.1, 0.9, 0.8]))
     assert overlap["means_differ"] and not overlap["clear_of_seed_spread"] and not overlap["holds"]
     assert clear["holds"]
-    lines = verdicts.lines("07_cfg_diversity", overlap).splitlines()
+    lines = chapters.get("07_cfg_diversity").lines(overlap).splitlines()
     assert lines[-1].startswith("✗") and lines[-2].startswith("✓")
 
 
@@ -111,7 +111,7 @@ def test_without_training_data_detects_spiky_near_copies_and_reads_back_from_jso
     assert result["holds"] and result["auc"]["mean"] > 0.95 and result["auc"]["ci_low"] > 0.5
     assert result["threshold"]["j"] > 0.8
     stored = json.loads(json.dumps(_clean(result)))
-    assert [ok for ok, _ in verdicts.checks("09_memorization_without_training_data", stored)][0]
+    assert [ok for ok, _ in chapters.get("09_memorization_without_training_data").verdicts(stored)][0]
 
 
 def test_without_training_data_with_no_near_copies_fails_in_words_not_errors():
@@ -123,6 +123,6 @@ def test_without_training_data_with_no_near_copies_fails_in_words_not_errors():
     result = findings.without_training_data(table, samples)
     assert not result["holds"] and result["auc"]["mean"] is None
     stored = json.loads(json.dumps(_clean(result)))  # an undefined J is written as null
-    checks = verdicts.checks("09_memorization_without_training_data", stored)
+    checks = chapters.get("09_memorization_without_training_data").verdicts(stored)
     assert not checks[0][0] and not checks[-1][0]
     assert checks[-1][1].startswith("the best threshold a user could apply flags samples") and "n/a" in checks[-1][1]

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from collapse_lib.loop.config import from_dict
-from collapse_lib.loop.runner import load_iteration, run_loop
+from collapse_lib.loop.readback import load_iteration
+from collapse_lib.loop.runner import run_loop
 
 from . import reference
 
@@ -208,7 +209,7 @@ def test_first_model_key_follows_what_iteration_1_trains_on():
 
 @pytest.mark.parametrize("prediction", ["x0", "v", "edm"])
 def test_every_prediction_type_runs_and_its_stored_model_reads_back(tmp_path, prediction):
-    from collapse_lib.loop.runner import stored_model
+    from collapse_lib.loop.readback import stored_model
     from collapse_lib.representation import model_stable_rank
 
     cfg = from_dict({**TINY, "prediction": prediction, "noise_schedule": "cosine", "ema_decay": 0.9,
@@ -218,7 +219,7 @@ def test_every_prediction_type_runs_and_its_stored_model_reads_back(tmp_path, pr
     assert np.isfinite([metrics[k] for k in ("gs", "memorized_share", "trace_ratio", "spikiness", "stable_rank")]).all()
     images = np.load(run / "iter_01" / "samples.npz")["images"]
     assert np.allclose(np.round((images + 1) * 8), (images + 1) * 8, atol=1e-5), "not on the digits' 17 grey levels"
-    model = stored_model(run, 1)
+    model = stored_model(run, 1)[0]
     assert model_stable_rank(model)["mean"] == pytest.approx(metrics["stable_rank"], rel=1e-6)
     assert type(model).__name__ == ("Preconditioned" if prediction == "edm" else "MLPDenoiser")
 

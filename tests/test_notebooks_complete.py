@@ -27,6 +27,20 @@ def test_every_notebook_is_listed_in_the_toc():
     assert not missing, f"notebooks missing from _toc.yml: {missing}"
 
 
+def test_the_toc_lists_the_chapter_registry_in_order():
+    from collapse_lib.chapters import CHAPTERS
+
+    notebook_pages = [p for p in toc_pages() if (ROOT / "notebooks" / f"{p}.py").is_file()]
+    assert notebook_pages == list(CHAPTERS), "_toc.yml and collapse_lib.chapters.CHAPTERS list different chapters"
+
+
+def test_every_judged_chapter_has_a_finding_verdicts_and_a_summary_row():
+    from collapse_lib import chapters
+
+    for c in chapters.judged():
+        assert callable(c.finding) and callable(c.rows), c.name
+
+
 def test_every_toc_notebook_has_nbval_coverage():
     notebook_pages = [p for p in toc_pages() if (ROOT / "notebooks" / f"{p}.py").is_file()]
     assert notebook_pages, "the toc lists no notebooks"
@@ -83,13 +97,13 @@ def test_every_profile_sets_only_parameters_the_notebooks_declare(profile):
 
 def test_a_misspelt_profile_parameter_is_refused_before_anything_runs(monkeypatch):
     build_book = load_build_book()
-    monkeypatch.setattr(build_book, "profile_parameters", lambda profile, name, *a: {"profile": profile, "wrokers": 2})
+    monkeypatch.setattr(build_book.profiles, "profile_parameters", lambda profile, name, *a: {"profile": profile, "wrokers": 2})
     with pytest.raises(SystemExit, match="wrokers"):
         build_book.check_profile("cpu", build_book.toc_notebooks())
 
 
 def test_a_misspelt_common_parameter_is_refused_before_anything_runs(monkeypatch):
     build_book = load_build_book()
-    monkeypatch.setattr(build_book, "common_parameters", lambda profile: {"wokers": 2})
+    monkeypatch.setattr(build_book.profiles, "common_parameters", lambda profile: {"wokers": 2})
     with pytest.raises(SystemExit, match="wokers"):
         build_book.check_profile("cpu", build_book.toc_notebooks())

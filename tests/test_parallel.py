@@ -7,8 +7,8 @@ import pytest
 
 from collapse_lib.loop.config import ConfigError, from_dict
 from collapse_lib.loop.first_model import first_model_group
-from collapse_lib.loop.parallel import run_dir_of
-from collapse_lib.loop.runner import run_many
+from collapse_lib.loop.many import run_many
+from collapse_lib.loop.store import run_dir_of
 
 from .test_loop import TINY
 
@@ -54,12 +54,11 @@ def test_bad_worker_counts_are_refused_before_any_run(tmp_path, workers):
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
 
 
-def test_a_bad_config_anywhere_in_the_list_stops_all_before_any_run(tmp_path):
+def test_a_bad_config_is_refused_when_it_is_built_before_any_run(tmp_path):
     import dataclasses
 
-    bad = dataclasses.replace(_configs()[0], alpha=1.5)  # unvalidated: the list is checked before work
-    with pytest.raises(ConfigError, match="alpha"):
-        run_many(_configs()[:2] + [bad], runs_root=tmp_path, workers=2)
+    with pytest.raises(ConfigError, match="alpha"):  # a config cannot exist unvalidated, so no list holds one
+        run_many(_configs()[:2] + [dataclasses.replace(_configs()[0], alpha=1.5)], runs_root=tmp_path, workers=2)
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
 
 

@@ -1,4 +1,8 @@
-"""A run's configuration: one frozen dataclass, validated as a whole before any data is loaded."""
+"""A run's configuration: one frozen dataclass, validated as a whole when it is built, before any data is loaded.
+
+This module imports no torch or diffusers (the names it checks come from ``choices``, ``data`` and the
+``selection`` registry), so a bad config is refused in milliseconds.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,23 @@ import dataclasses
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+import types
+import typing
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from .. import selection
+from ..choices import DEVICES, FEATURES, LR_SCHEDULES, MODELS, PRECISIONS, PREDICTIONS, SAMPLERS, SCHEDULES
 from ..data import DATASET_SIZES, DATASETS
-from ..diffusion import PREDICTIONS, SCHEDULES
-from ..features import FEATURES
-from ..models import MODELS
 
 PARADIGMS = ("replace", "accumulate", "accumulate-subsample")
-#: how the threshold filter's starting tau is set from the pool when the config names a rule (None: twice-median-nn)
-TAU_RULES = ("radius", "twice-median-nn")
-SELECTORS = ("random", "greedy", "threshold", "all")
+#: keys that cannot change any number of a run (left out of its hash, so the run cache still finds it)
+UNHASHED = ("save_models",)
+#: config keys copied into each row of a run's tidy table (they say which run a row comes from)
+TABLE_KEYS = ("name", "dataset", "paradigm", "selector", "n_train", "seed", "pool_factor", "conditional",
+              "guidance", "alpha", "model", "train_steps")
 
 
 class ConfigError(ValueError):
@@ -41,7 +48,7 @@ class RunConfig:
     # the loop
     iterations: int = 2  # training/generation cycles
     paradigm: str = "replace"  # replace | accumulate | accumulate-subsample
-    selector: str = "random"  # random (vanilla) | greedy | threshold | all (train on the whole pool)
+    selector: str = "random"  # a name of the selection registry: random (vanilla) | greedy | threshold | all
     pool_factor: float = 1.0  # replace: generate pool_factor * N and select N
     generate: int | None = None  # samples per iteration (default: pool_factor * N)
     tau: float | str | None = None  # threshold filter's initial threshold: a number, a rule (radius), or None (twice-median-nn)
@@ -60,6 +67,8 @@ class RunConfig:
     lr: float = 1e-3
     weight_decay: float = 0.0
     warmup_steps: int = 100
+    lr_schedule: str = "constant"  # after warm-up: constant | cosine (decay to 0 at the last step)
+    grad_clip: float | None = 1.0  # max gradient norm (null: no clipping)
     ema_decay: float | None = None  # keep an exponential moving average of the weights (e.g. 0.999) and sample from it
     prediction: str = "epsilon"  # what the denoiser outputs: epsilon (noise) | x0 (clean image) | v
     noise_schedule: str = "linear"  # linear betas 1e-4..0.02 | cosine (Nichol & Dhariwal 2021)
@@ -75,9 +84,13 @@ class RunConfig:
     # execution
     device: str = "auto"  # auto | cpu | cuda
     threads: int | None = None  # torch CPU threads (None: leave as is)
-    save_models: bool = True  # save each iteration's denoiser (DDPMPipeline layout)
+    save_models: bool = True  # save each iteration's denoiser (DDPMPipeline layout); not part of the hash
     quantize_samples: bool = False  # round generated images to the dataset's grey levels (stored like the real images)
-    extra: dict = field(default_factory=dict)  # free-form notes carried into config.json (not validated)
+
+    def __post_init__(self):
+        problems = config_problems(self)
+        if problems:
+            raise ConfigError("invalid run configuration:\n  - " + "\n  - ".join(problems))
 
     # ---- derived -------------------------------------------------------------------------------------
     @property
@@ -87,51 +100,53 @@ class RunConfig:
         return int(round(self.pool_factor * self.n_train))
 
     def config_hash(self) -> str:
-        """Short hash of the resolved configuration (the run folder's key)."""
-        blob = json.dumps(self.to_dict(), sort_keys=True).encode()
-        return hashlib.sha256(blob).hexdigest()[:10]
+        """Short hash of the resolved configuration (the run folder's key), without the ``UNHASHED`` keys."""
+        values = {k: v for k, v in self.to_dict().items() if k not in UNHASHED}
+        return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:10]
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     def replace(self, **changes) -> RunConfig:
-        return validate(dataclasses.replace(self, **changes))
+        return dataclasses.replace(self, **changes)
 
 
-_CHOICES = {
-    "dataset": DATASETS, "paradigm": PARADIGMS, "selector": SELECTORS, "model": MODELS,
-    "select_feature": FEATURES, "metric_feature": FEATURES, "sampler": ("ddpm", "ddim"),
-    "precision": ("fp32", "bf16", "fp16"), "device": ("auto", "cpu", "cuda"), "prediction": tuple(PREDICTIONS),
-    "noise_schedule": tuple(SCHEDULES),
-}
+def _choices() -> dict[str, tuple]:
+    return {"dataset": DATASETS, "paradigm": PARADIGMS, "selector": tuple(selection.SELECTORS), "model": MODELS,
+            "select_feature": FEATURES, "metric_feature": FEATURES, "sampler": SAMPLERS, "precision": PRECISIONS,
+            "device": DEVICES, "prediction": tuple(PREDICTIONS), "noise_schedule": tuple(SCHEDULES),
+            "lr_schedule": LR_SCHEDULES}
+
+
+def _declared_types(annotation) -> tuple:
+    """The types a field's annotation names (``int | None`` -> (int, NoneType))."""
+    union = typing.get_origin(annotation) in (typing.Union, types.UnionType)
+    return typing.get_args(annotation) if union else (annotation,)
+
+
+def _allowed_types(annotation) -> tuple[type, ...]:
+    """The runtime types a field admits: the declared ones, and an int where a float is declared."""
+    declared = _declared_types(annotation)
+    return (*declared, int) if float in declared else declared
+
+
+def _type_name(annotation) -> str:
+    return " or ".join("null" if t is type(None) else t.__name__ for t in _declared_types(annotation))
 
 
 def _type_problems(cfg: RunConfig) -> list[str]:
     problems = []
-    for f in dataclasses.fields(RunConfig):
-        value, kind = getattr(cfg, f.name), str(f.type)
-        allowed = []
-        if "int" in kind:
-            allowed.append(int)
-        if "float" in kind:
-            allowed += [int, float]
-        if "str" in kind:
-            allowed.append(str)
-        if "bool" in kind:
-            allowed = [bool]
-        if "dict" in kind:
-            allowed = [dict]
-        if value is None and "None" in kind:
-            continue
-        ok = isinstance(value, tuple(allowed)) and not (isinstance(value, bool) and bool not in allowed)
+    for name, annotation in typing.get_type_hints(RunConfig).items():
+        value, allowed = getattr(cfg, name), _allowed_types(annotation)
+        ok = bool in allowed if isinstance(value, bool) else isinstance(value, allowed)
         if not ok:
-            problems.append(f"{f.name}: expected {kind}, got {value!r} ({type(value).__name__})")
+            problems.append(f"{name}: expected {_type_name(annotation)}, got {value!r} ({type(value).__name__})")
     return problems
 
 
 def _value_problems(c: RunConfig) -> list[str]:
     p = []
-    for key, choices in _CHOICES.items():
+    for key, choices in _choices().items():
         if getattr(c, key) not in choices:
             p.append(f"{key}: {getattr(c, key)!r} is not one of {', '.join(choices)}")
     if c.fd_feature is not None and c.fd_feature not in FEATURES:
@@ -146,8 +161,8 @@ def _value_problems(c: RunConfig) -> list[str]:
             p.append(f"{key}: must be at least 1; got {getattr(c, key)}")
     if not 0 < c.alpha < 1:
         p.append(f"alpha: must lie strictly between 0 and 1; got {c.alpha}")
-    if isinstance(c.tau, str) and c.tau not in TAU_RULES:
-        p.append(f"tau: {c.tau!r} is not a number or one of {', '.join(TAU_RULES)}")
+    if isinstance(c.tau, str) and c.tau not in selection.TAU_RULES:
+        p.append(f"tau: {c.tau!r} is not a number or one of {', '.join(selection.TAU_RULES)}")
     elif c.tau is not None and not isinstance(c.tau, str) and not (math.isfinite(c.tau) and c.tau > 0):
         p.append(f"tau: must be > 0; got {c.tau}")
     if not c.pool_factor >= 1:
@@ -158,6 +173,8 @@ def _value_problems(c: RunConfig) -> list[str]:
         p.append(f"lr: must be > 0; got {c.lr}")
     if c.ema_decay is not None and not 0 < c.ema_decay < 1:
         p.append(f"ema_decay: must lie strictly between 0 and 1 (or null for no EMA); got {c.ema_decay}")
+    if c.grad_clip is not None and not c.grad_clip > 0:
+        p.append(f"grad_clip: must be > 0 (or null for no clipping); got {c.grad_clip}")
     return p
 
 
@@ -171,23 +188,19 @@ def _size_problems(c: RunConfig) -> list[str]:
     if c.paradigm == "replace" and c.samples_per_iteration < c.n_train:
         p.append(f"generate: replace needs at least n_train={c.n_train} samples per iteration; "
                  f"got {c.samples_per_iteration}")
-    if c.paradigm == "accumulate" and c.selector not in ("random", "all"):
+    measures = c.selector in selection.SELECTORS and selection.get(c.selector).needs_features
+    if c.paradigm == "accumulate" and measures:
         p.append("selector: accumulate trains on everything; use accumulate-subsample to select")
-    if c.conditional and c.selector in ("greedy", "threshold") and c.n_train % 10:
+    if c.conditional and measures and c.n_train % 10:
         p.append("n_train: class-balanced selection needs a multiple of 10")
     if c.generate is not None and c.pool_factor != 1.0:
         p.append("generate and pool_factor: set only one of them")
     return p
 
 
-def validate(cfg: RunConfig) -> RunConfig:
-    """Return cfg if valid; else raise ConfigError listing every problem."""
-    problems = _type_problems(cfg)
-    if not problems:
-        problems = _value_problems(cfg) + _size_problems(cfg)
-    if problems:
-        raise ConfigError("invalid run configuration:\n  - " + "\n  - ".join(problems))
-    return cfg
+def config_problems(cfg: RunConfig) -> list[str]:
+    """Every problem of a config (empty when it is valid): types first, then values and sizes."""
+    return _type_problems(cfg) or (_value_problems(cfg) + _size_problems(cfg))
 
 
 def _parse_override(item: str) -> tuple[str, object]:
@@ -200,20 +213,24 @@ def _parse_override(item: str) -> tuple[str, object]:
         raise ConfigError(f"override {item!r}: the value is not valid YAML") from None
 
 
+def _unknown_keys_error(unknown: list[str], known_values: dict) -> ConfigError:
+    """One error listing the unknown keys and every other problem of the known ones."""
+    try:
+        RunConfig(**known_values)
+        rest = []
+    except ConfigError as err:
+        rest = str(err).splitlines()[1:]
+    return ConfigError("invalid run configuration:\n" + "\n".join([f"  - {k}: unknown key" for k in unknown] + rest))
+
+
 def from_dict(values: dict) -> RunConfig:
-    """Build and validate a RunConfig; unknown keys are errors (listed together with any other problem)."""
+    """Build (and so validate) a RunConfig; unknown keys are errors (listed together with any other problem)."""
     known = {f.name for f in dataclasses.fields(RunConfig)}
     unknown = sorted(set(values) - known)
     kwargs = {k: v for k, v in values.items() if k in known}
     if unknown:
-        try:
-            validate(RunConfig(**kwargs))
-            rest = []
-        except ConfigError as err:
-            rest = str(err).splitlines()[1:]
-        lines = [f"  - {k}: unknown key" for k in unknown] + rest
-        raise ConfigError("invalid run configuration:\n" + "\n".join(lines))
-    return validate(RunConfig(**kwargs))
+        raise _unknown_keys_error(unknown, kwargs)
+    return RunConfig(**kwargs)
 
 
 def load_config(source: str | Path | dict, overrides: list[str] | None = None) -> RunConfig:
@@ -225,11 +242,14 @@ def load_config(source: str | Path | dict, overrides: list[str] | None = None) -
         if not path.is_file():
             raise ConfigError(f"config file not found: {path}")
         try:
-            values = yaml.safe_load(path.read_text()) or {}
+            values = yaml.safe_load(path.read_text())
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
             where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
             raise ConfigError(f"{path}: not valid YAML{where}: {getattr(err, 'problem', None) or err}") from None
+        if values is None:
+            raise ConfigError(f"{path}: the file is empty; a run config names at least its dataset and sizes "
+                              "(see params/smoke/run.yaml)")
         if not isinstance(values, dict):
             raise ConfigError(f"{path}: expected a mapping of keys to values")
     for item in overrides or []:

@@ -16,10 +16,8 @@ import json
 import math
 from pathlib import Path
 
-import torch
-
-from ..diffusion import TrainSettings
-from . import store
+from ..files import atomic_write_bytes
+from ..settings import TrainSettings
 from .config import RunConfig
 
 #: bump when the way iteration 1 trains changes, so stored first models are not reused
@@ -35,8 +33,8 @@ def train_settings(cfg: RunConfig) -> TrainSettings:
     if cfg.epochs is not None:
         steps = cfg.epochs * math.ceil(cfg.n_train / cfg.batch_size)
     return TrainSettings(steps=steps, batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=cfg.weight_decay,
-                         warmup_steps=cfg.warmup_steps, label_dropout=cfg.label_dropout,
-                         ema_decay=cfg.ema_decay, precision=cfg.precision)
+                         warmup_steps=cfg.warmup_steps, lr_schedule=cfg.lr_schedule, label_dropout=cfg.label_dropout,
+                         ema_decay=cfg.ema_decay, precision=cfg.precision, grad_clip=cfg.grad_clip)
 
 
 def _training_inputs(cfg: RunConfig, settings: TrainSettings) -> dict:
@@ -48,8 +46,10 @@ def _digest(blob: dict) -> str:
     return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def first_model_key(cfg: RunConfig, settings: TrainSettings, device: torch.device, world: int = 1) -> str:
+def first_model_key(cfg: RunConfig, settings: TrainSettings, device, world: int = 1) -> str:
     """Hash of everything the model trained at iteration 1 depends on (and nothing it does not)."""
+    import torch
+
     return _digest({
         "version": FIRST_MODEL_VERSION,
         "torch": torch.__version__,
@@ -73,7 +73,7 @@ def _path(cache_dir: Path, key: str) -> Path:
     return Path(cache_dir) / "first_models" / f"{key}.safetensors"
 
 
-def load_first_model(model: torch.nn.Module, cache_dir: Path, key: str) -> bool:
+def load_first_model(model, cache_dir: Path, key: str) -> bool:
     """Load the stored weights of ``key`` into ``model``; False (model untouched) when none are stored."""
     from safetensors.torch import load_file
 
@@ -84,9 +84,9 @@ def load_first_model(model: torch.nn.Module, cache_dir: Path, key: str) -> bool:
     return True
 
 
-def store_first_model(model: torch.nn.Module, cache_dir: Path, key: str) -> None:
-    """Store ``model``'s weights under ``key`` (atomically; rank 0 only under data parallelism)."""
+def store_first_model(model, cache_dir: Path, key: str) -> None:
+    """Store ``model``'s weights under ``key`` (atomically)."""
     from safetensors.torch import save
 
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    store.atomic_write_bytes(_path(cache_dir, key), save(state))
+    atomic_write_bytes(_path(cache_dir, key), save(state))

@@ -7,16 +7,19 @@ depend on the sample count, and comparing different counts would favour the larg
 
 ``METRICS_VERSION`` names this definition. A finished iteration measured under an older version is
 re-measured from its stored training-set provenance and samples (no retraining) when its run is reused.
+The metric functions are imported where they are used, so checking a stored version loads no torch.
+
+An ``Evaluator`` owns what every iteration of a run is measured against: the feature spaces and the real
+data's references (its covariance trace, Fréchet floor, within-class NND).
 """
 
 from __future__ import annotations
 
 import warnings
+from functools import cached_property
 
 import numpy as np
 
-from ..metrics import covariance_trace, frechet_distance, generalization_score, kl_entropy, memorized_share, mnnd
-from ..representation import DEFAULT_TIMESTEP, activation_spikiness, model_stable_rank
 from .paradigms import Pool
 
 METRICS_VERSION = 7  # 1: G_n metrics on every sample; 2: on the first n_train samples;
@@ -34,6 +37,8 @@ def evaluation_set(g_n: Pool, n_train: int) -> Pool:
 
 def within_class_nnd(features: np.ndarray, labels: np.ndarray) -> float:
     """Mean over classes of the MNND inside each class (Fig. 4's within-class diversity)."""
+    from ..metrics import mnnd
+
     vals = [mnnd(features[labels == c]) for c in np.unique(labels) if (labels == c).sum() >= 2]
     return float(np.mean(vals))
 
@@ -46,6 +51,8 @@ def noise_images(n: int, shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
 def quiet_frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     """The Fréchet distance without the rank-deficiency warning: at small N (fewer samples than feature dimensions)
     it is biased upward, and the run's FD floor, measured at the same N, carries the same bias."""
+    from ..metrics import frechet_distance
+
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*rank-deficient.*", category=RuntimeWarning)
         return frechet_distance(a, b)
@@ -53,8 +60,10 @@ def quiet_frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 def memorization_metrics(f_gen: np.ndarray, f_train: np.ndarray, real_trace: float) -> dict:
     """How close G_n sits to D_n: near-copy share, GS over D_n's own MNND, spread relative to the real subset."""
+    from ..metrics import covariance_trace, generalization_score, memorized_share_raw, mnnd
+
     gs = generalization_score(f_gen, f_train)
-    return {"gs": gs, "memorized_share": memorized_share(f_gen, f_train), "gs_ratio": gs / mnnd(f_train),
+    return {"gs": gs, "memorized_share": memorized_share_raw(f_gen, f_train), "gs_ratio": gs / mnnd(f_train),
             "trace_ratio": covariance_trace(f_gen) / real_trace}
 
 
@@ -68,6 +77,8 @@ def set_entropy(features: np.ndarray, grid_step: float | None = None, seed: int 
     a set of a few images repeated many times would look *more* spread out. Without ``grid_step`` duplicates
     are dropped (``kl_entropy``'s rule), which is right for continuous features.
     """
+    from ..metrics import kl_entropy
+
     distinct = len(np.unique(features, axis=0)) / len(features)
     if grid_step:
         rng = np.random.default_rng(seed)
@@ -82,35 +93,82 @@ def model_metrics(model, g_eval: Pool, scheduler, conditional: bool) -> dict:
     samples at a low noise level, and the mean stable rank of its weight matrices; None without a model."""
     if model is None:
         return {"spikiness": None, "stable_rank": None}
+    from ..representation import DEFAULT_TIMESTEP, activation_spikiness, model_stable_rank
+
     scores = activation_spikiness(model, g_eval.images, timestep=DEFAULT_TIMESTEP, scheduler=scheduler,
                                   labels=g_eval.labels if conditional else None)
     return {"spikiness": float(scores.mean()), "stable_rank": model_stable_rank(model)["mean"]}
 
 
-def measure(ctx, d_n: Pool, g_n: Pool, n: int, model=None) -> dict:
-    """Every per-iteration number of the run (``ctx``: the runner's context of features and real data; ``model``:
-    the denoiser that drew G_n, when at hand)."""
-    g_eval = evaluation_set(g_n, ctx.cfg.n_train)
-    f_train, f_gen = ctx.metric_features(d_n.images), ctx.metric_features(g_eval.images)
+class Evaluator:
+    """What a run's iterations are measured against: the metric and Fréchet feature spaces, the real subset D_1
+    and the full real set (``all_real``), the storage grid (``grid_step``), and the noise schedule and
+    conditioning that the model's own signals are read with."""
+
+    def __init__(self, *, metric_features, fd_features, real: Pool, all_real: np.ndarray, n_eval: int,
+                 grid_step: float | None, scheduler, conditional: bool):
+        self.metric_features, self.fd_features, self.real = metric_features, fd_features, real
+        self.n_eval, self.grid_step, self.scheduler, self.conditional = n_eval, grid_step, scheduler, conditional
+        self.real_fd = fd_features(all_real) if fd_features is not None else None
+
+    @classmethod
+    def for_run(cls, cfg, data, real: Pool, scheduler, featurizer) -> Evaluator:
+        """The evaluator of a run of ``cfg`` on ``data``; ``featurizer(name)`` builds a feature space by name.
+
+        ``grid_step``: the spacing of the data's grey levels in [-1, 1] when generated images are stored on them and
+        distances are measured in pixels (the entropy estimate then dequantizes, see ``set_entropy``); else None.
+        """
+        grid = 2.0 / data.max_value if cfg.quantize_samples and cfg.metric_feature == "pixel" else None
+        return cls(metric_features=featurizer(cfg.metric_feature),
+                   fd_features=featurizer(cfg.fd_feature) if cfg.fd_feature is not None else None,
+                   real=real, all_real=data.to_float(), n_eval=cfg.n_train, grid_step=grid, scheduler=scheduler,
+                   conditional=cfg.conditional)
+
+    @cached_property
+    def real_trace(self) -> float:
+        """Covariance trace of the real training subset D_1 in the metric features (trace_ratio's denominator)."""
+        from ..metrics import covariance_trace
+
+        return covariance_trace(self.metric_features(self.real.images))
+
+    @cached_property
+    def fd_references(self) -> dict:
+        """Fréchet distances of the real subset D_1 (the floor at this N) and of clipped noise to the full real set."""
+        fake = noise_images(len(self.real), self.real.images.shape[1:])
+        return {"fd_floor": quiet_frechet_distance(self.fd_features(self.real.images), self.real_fd),
+                "fd_noise": quiet_frechet_distance(self.fd_features(fake), self.real_fd)}
+
+    @cached_property
+    def real_within_class_nnd(self) -> float:
+        """Within-class NND of the real training subset: featurized and measured once per run, not per iteration."""
+        return within_class_nnd(self.metric_features(self.real.images), self.real.labels)
+
+
+def measure(ev: Evaluator, d_n: Pool, g_n: Pool, n: int, model=None) -> dict:
+    """Every per-iteration number of the run (``model``: the denoiser that drew G_n, when at hand)."""
+    from ..metrics import covariance_trace, mnnd
+
+    g_eval = evaluation_set(g_n, ev.n_eval)
+    f_train, f_gen = ev.metric_features(d_n.images), ev.metric_features(g_eval.images)
     sources, counts = np.unique(d_n.source, return_counts=True)
-    h_train, distinct = set_entropy(f_train, ctx.grid_step)
+    h_train, distinct = set_entropy(f_train, ev.grid_step)
     m = {
         "iteration": n, "metrics_version": METRICS_VERSION,
-        **memorization_metrics(f_gen, f_train, ctx.real_trace), "entropy": h_train, "distinct_share": distinct,
-        "mnnd": mnnd(f_train), "cov_trace": covariance_trace(f_train), "gen_entropy": set_entropy(f_gen, ctx.grid_step)[0],
+        **memorization_metrics(f_gen, f_train, ev.real_trace), "entropy": h_train, "distinct_share": distinct,
+        "mnnd": mnnd(f_train), "cov_trace": covariance_trace(f_train), "gen_entropy": set_entropy(f_gen, ev.grid_step)[0],
         "gen_mnnd": mnnd(f_gen), "gen_cov_trace": covariance_trace(f_gen),
         "real_share": float(np.mean(d_n.source == 0)), "n_train_set": len(d_n), "n_generated": len(g_n),
         "n_evaluated": len(g_eval),
         "source_share": {int(s): float(c / len(d_n)) for s, c in zip(sources, counts, strict=True)},
         "fd": None, "fd_floor": None, "fd_noise": None, "within_class_nnd": None, "train_within_class_nnd": None,
-        **model_metrics(model, g_eval, ctx.scheduler, ctx.cfg.conditional),
+        **model_metrics(model, g_eval, ev.scheduler, ev.conditional),
     }
-    if ctx.fd_features is not None:
-        m.update(fd=quiet_frechet_distance(ctx.fd_features(g_eval.images), ctx.real_fd), **ctx.fd_references)
-    if ctx.cfg.conditional:
+    if ev.fd_features is not None:
+        m.update(fd=quiet_frechet_distance(ev.fd_features(g_eval.images), ev.real_fd), **ev.fd_references)
+    if ev.conditional:
         m["within_class_nnd"] = within_class_nnd(f_gen, g_eval.labels)
         m["train_within_class_nnd"] = within_class_nnd(f_train, d_n.labels)
-        m["real_within_class_nnd"] = ctx.real_within_class_nnd
+        m["real_within_class_nnd"] = ev.real_within_class_nnd
     return m
 
 

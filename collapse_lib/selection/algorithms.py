@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import torch
 
-from ._arrays import as_tensor_matrix, check_size
+from .._arrays import as_tensor_matrix, check_size
 
 #: greedy_select prunes with cluster bounds on the CPU once the pool has at least this many rows
 PRUNE_MIN_ROWS = 2048

@@ -1,4 +1,4 @@
-"""Several runs at once, each in its own process (or on a cluster): more throughput than one run after another.
+"""Running many loops: ``run_many`` over this machine's processes or any ``concurrent.futures`` engine (``executors``).
 
 A run's numbers do not depend on what runs beside it (every random draw is seeded from its config, and its
 thread count is part of its config), so a parallel ``run_many`` gives the same tables as a serial one.
@@ -17,19 +17,15 @@ from pathlib import Path
 from . import store
 from .config import RunConfig
 from .first_model import first_model_group
+from .readback import is_complete, read_runs
+from .runner import run_loop
+from .store import run_dir_of
 
 #: how often (seconds) a held-back run checks whether its first model has been stored
 POLL_SECONDS = 1.0
 
 
-def run_dir_of(cfg: RunConfig, runs_root: Path) -> Path:
-    """The run folder ``run_loop`` uses for ``cfg`` under ``runs_root``."""
-    return Path(runs_root) / f"{cfg.name}-{cfg.config_hash()}"
-
-
 def _run_one(cfg: RunConfig, runs_root: str, share_first_model: bool) -> str:
-    from .runner import run_loop
-
     return str(run_loop(cfg, runs_root=runs_root, progress=False, share_first_model=share_first_model))
 
 
@@ -111,3 +107,21 @@ def run_parallel(configs: list[RunConfig], *, workers: int, runs_root: str | Pat
     if error is not None:
         raise error
     return [run_dir_of(c, runs_root) for c in configs]
+
+
+def run_many(configs: list[RunConfig], *, runs_root: str | Path = "runs", progress: bool = False,
+             share_first_model: bool = True, workers: int = 1, executor=None):
+    """Run (or reuse) several configs and return their combined table (every config is validated when built).
+
+    ``workers`` > 1 runs that many at once, each in its own process; give each run ``threads`` = cores /
+    workers. ``executor`` (any ``concurrent.futures.Executor``: a Dask client's ``get_executor()``,
+    ``executors.SubmititExecutor`` for Slurm, a process pool) runs them there instead; ``runs_root`` must then be
+    a folder every engine's workers see. The numbers are the same as one after another.
+    """
+    check_workers(workers, configs, remote=executor is not None)
+    to_run = [c for c in configs if not is_complete(run_dir_of(c, runs_root), c)]
+    if to_run and (executor is not None or (workers > 1 and len(to_run) > 1)):
+        run_parallel(to_run, workers=workers, runs_root=runs_root, share_first_model=share_first_model,
+                     executor=executor)
+    return read_runs([run_loop(c, runs_root=runs_root, progress=progress, share_first_model=share_first_model)
+                      for c in configs])

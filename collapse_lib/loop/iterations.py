@@ -1,0 +1,175 @@
+"""The work of one loop: its context (data, real subset, evaluator, scheduler), each iteration's training,
+sampling and measurement, and re-measuring finished iterations whose metrics predate ``METRICS_VERSION``.
+
+Under data parallelism every process computes the same numbers; only rank 0 writes (``_Context.writes``).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..data import load_dataset
+from ..diffusion import Preconditioned, make_scheduler, sample_images, train_denoiser
+from ..distributed import barrier, init_from_env, is_main_process, rank_and_world
+from ..features import make_features
+from ..files import append_jsonl, atomic_save_npz, atomic_write_json
+from ..models import build_denoiser
+from ..seeding import derive_seed, seed_everything
+from . import readback, store
+from .config import RunConfig
+from .first_model import first_model_key, load_first_model, store_first_model, train_settings
+from .measure import Evaluator, is_current, measure
+from .paradigms import Pool, candidate_pool, next_training_set
+
+
+def _device(cfg: RunConfig) -> torch.device:
+    use_cuda = cfg.device == "cuda" or (cfg.device == "auto" and torch.cuda.is_available())
+    if use_cuda and not torch.cuda.is_available():
+        raise RuntimeError("device: cuda was asked for but torch sees no CUDA device")
+    return torch.device("cuda", torch.cuda.current_device()) if use_cuda else torch.device("cpu")
+
+
+class _Context:
+    """What every iteration needs: data, the real subset, the evaluator and selector features, the scheduler."""
+
+    def __init__(self, cfg: RunConfig, run_dir: Path, device: torch.device, share_first_model: bool = True):
+        self.cfg, self.run_dir, self.device = cfg, run_dir, device
+        self.share_first_model = share_first_model
+        self.writes = is_main_process()  # under data parallelism rank 0 alone writes the run folder
+        self.data = load_dataset(cfg.dataset, root=cfg.data_root, image_size=cfg.image_size)
+        if cfg.n_train > len(self.data):
+            raise ValueError(f"n_train={cfg.n_train} exceeds the {len(self.data)} images of {cfg.dataset}")
+        idx = self.data.subset(cfg.n_train, cfg.subset_seed)
+        self.real = Pool(self.data.to_float(idx), self.data.labels[idx], np.zeros(len(idx), np.int16), self.data.ids[idx])
+        self.image_shape = tuple(self.data.images.shape[1:])
+        self.scheduler = make_scheduler(schedule=cfg.noise_schedule, prediction=cfg.prediction)
+        self.cache_dir = store.cache_dir(run_dir)
+        built = {}
+
+        def featurizer(name: str):
+            if name not in built:
+                built[name] = make_features(name, real_images=self.data.to_float(), real_labels=self.data.labels,
+                                            cache_dir=self.cache_dir, device=str(device), dinov2_path=cfg.dinov2_path,
+                                            num_classes=self.data.num_classes)
+            return built[name]
+
+        self.evaluator = Evaluator.for_run(cfg, self.data, self.real, self.scheduler, featurizer)
+        self.select_features = featurizer(cfg.select_feature)
+
+
+def _save_model(model, scheduler, folder: Path) -> None:
+    from diffusers import DDPMPipeline
+
+    DDPMPipeline(unet=model, scheduler=scheduler).save_pretrained(folder, safe_serialization=True)
+
+
+def _generation_labels(cfg: RunConfig, n_samples: int, num_classes: int) -> np.ndarray:
+    if not cfg.conditional:
+        return np.full(n_samples, -1, np.int64)
+    return np.arange(n_samples, dtype=np.int64) % num_classes
+
+
+def _trained_denoiser(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[torch.nn.Module, bool]:
+    """The denoiser of iteration n and whether it was trained here (False: iteration 1's, loaded from the cache)."""
+    cfg, settings = ctx.cfg, train_settings(ctx.cfg)
+    seed_everything(derive_seed(cfg.seed, n, "init"))
+    model = build_denoiser(cfg.model, sample_size=ctx.image_shape[-1], in_channels=ctx.image_shape[0],
+                           num_classes=ctx.data.num_classes if cfg.conditional else None,
+                           width=cfg.width, blocks=cfg.blocks)
+    if cfg.prediction == "edm":
+        model = Preconditioned(model, ctx.scheduler.alphas_cumprod)
+    key = first_model_key(cfg, settings, ctx.device, rank_and_world()[1]) if n == 1 and ctx.share_first_model else None
+    if key is not None and load_first_model(model, ctx.cache_dir, key):
+        return model.to(ctx.device), False
+    labels = torch.from_numpy(d_n.labels) if cfg.conditional else None
+    model = train_denoiser(model, torch.from_numpy(d_n.images), labels, settings=settings, scheduler=ctx.scheduler,
+                           seed=derive_seed(cfg.seed, n, "train"), device=ctx.device, progress=progress)
+    if key is not None and ctx.writes:
+        store_first_model(model, ctx.cache_dir, key)
+    return model, True
+
+
+def _sample(ctx: _Context, model, n: int, progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    """G_n's images (stored on the data's grey levels when the config asks) and their conditioning labels."""
+    cfg = ctx.cfg
+    labels = _generation_labels(cfg, cfg.samples_per_iteration, ctx.data.num_classes)
+    images = sample_images(model, cfg.samples_per_iteration, image_shape=ctx.image_shape,
+                           train_scheduler=ctx.scheduler, sampler=cfg.sampler, steps=cfg.sample_steps,
+                           labels=labels if cfg.conditional else None, guidance=cfg.guidance,
+                           seed=derive_seed(cfg.seed, n, "sample"), batch_size=cfg.sample_batch,
+                           device=ctx.device, precision=cfg.precision, progress=progress)
+    return (ctx.data.quantize(images) if cfg.quantize_samples else images), labels
+
+
+def _run_iteration(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[Pool, dict]:
+    cfg, it = ctx.cfg, store.iteration_dir(ctx.run_dir, n)
+    if ctx.writes:
+        atomic_save_npz(it / "train_set.npz", source=d_n.source, index=d_n.index, labels=d_n.labels)
+    t0 = time.perf_counter()
+    model, trained = _trained_denoiser(ctx, d_n, n, progress)
+    t1 = time.perf_counter()
+    images, gen_labels = _sample(ctx, model, n, progress)
+    t2 = time.perf_counter()
+    if ctx.writes:
+        atomic_save_npz(it / "samples.npz", images=images.astype(np.float32), labels=gen_labels)
+        if cfg.save_models:
+            _save_model(getattr(model, "net", model).cpu(), ctx.scheduler, it / "model")
+    g_n = Pool.generated(images, gen_labels, n)
+    metrics = measure(ctx.evaluator, d_n, g_n, n, model=model)
+    metrics.update(trained=trained, train_seconds=t1 - t0, sample_seconds=t2 - t1)
+    _record_metrics(ctx, n, metrics)
+    return g_n, metrics
+
+
+def _record_metrics(ctx: _Context, n: int, metrics: dict) -> None:
+    """Write iteration n's metrics.json (its finished mark, written last) and log them to stats.jsonl."""
+    if ctx.writes:
+        atomic_write_json(store.iteration_dir(ctx.run_dir, n) / store.DONE_FILE, metrics)
+        append_jsonl(ctx.run_dir / "stats.jsonl", metrics)
+
+
+def _remeasure_if_stale(ctx: _Context, n: int, generations: dict[int, Pool]) -> None:
+    """Re-measure a finished iteration whose metrics predate METRICS_VERSION, from its stored artifacts."""
+    old = readback.stored_metrics(ctx.run_dir, n)
+    if is_current(old):
+        return
+    d_n = readback.stored_training_set(ctx.run_dir, n, ctx.data, generations.__getitem__)
+    stored = readback.stored_model(ctx.run_dir, n)
+    metrics = {**measure(ctx.evaluator, d_n, generations[n], n, model=stored and stored[0]), "remeasured": True}
+    metrics.update({k: old[k] for k in ("trained", "train_seconds", "sample_seconds") if k in old})
+    _record_metrics(ctx, n, metrics)
+
+
+def _reusable(run_dir: Path, cfg: RunConfig, n: int) -> bool:
+    """A finished iteration that holds everything ``cfg`` asks for (its model, when the config saves models)."""
+    return store.is_finished(run_dir, n) and (not cfg.save_models or (store.iteration_dir(run_dir, n) / "model").is_dir())
+
+
+def run_iterations(cfg: RunConfig, run_dir: Path, *, progress: bool, share_first_model: bool) -> None:
+    """Every iteration of ``cfg`` in ``run_dir``: finished ones reused (re-measured when stale), the rest computed."""
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    init_from_env()
+    ctx = _Context(cfg, run_dir, _device(cfg), share_first_model)
+    generations: dict[int, Pool] = {}
+    computed = False  # once an iteration is computed here, every later one is computed from it
+    for n in range(1, cfg.iterations + 1):
+        if not computed and _reusable(run_dir, cfg, n):
+            generations[n] = readback.load_generation(run_dir, n)
+            _remeasure_if_stale(ctx, n, generations)
+            continue
+        computed = True
+        if n == 1:
+            d_n = ctx.real
+        else:
+            pool = candidate_pool(cfg, ctx.real, generations, n)
+            d_n = next_training_set(cfg, pool, ctx.select_features, derive_seed(cfg.seed, n, "select"),
+                                    ctx.data.num_classes)
+        generations[n], _ = _run_iteration(ctx, d_n, n, progress)
+        barrier()
+    if ctx.writes:
+        readback.write_table(run_dir, cfg)

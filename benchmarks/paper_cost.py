@@ -9,7 +9,6 @@ GPU/CPU factor behind the projection is printed beside it.
 
 from __future__ import annotations
 
-import math
 import sys
 import time
 
@@ -20,56 +19,22 @@ import torch
 GPU_TFLOPS = 60.0
 
 
-def _configs(profile: str, notebook: str, builder: str, fixed: dict):
-    from collapse_lib import experiments
-    from collapse_lib.profiles import run_parameters
-
-    base, kw = run_parameters(profile, notebook)
-    return getattr(experiments, builder)(base, **kw, **fixed)
-
-
-def builders() -> dict[str, tuple[str, dict]]:
-    """notebook -> (experiment builder, fixed keyword arguments) of every chapter that trains runs of its own."""
-    from collapse_lib.chapters import CHAPTERS
-
-    return {c.name: c.builder for c in CHAPTERS.values() if c.builder is not None}
-
-
-def _train_set_size(cfg, n: int) -> int:
-    """|D_n| of iteration n (accumulate grows; selector 'all' trains on the whole pool)."""
-    if n == 1:
-        return cfg.n_train
-    if cfg.paradigm == "accumulate":
-        return cfg.n_train + (n - 1) * cfg.samples_per_iteration
-    return cfg.samples_per_iteration if cfg.selector == "all" else cfg.n_train
-
-
 def count(profile: str = "paper") -> dict[str, dict]:
     """Per notebook: runs, models, optimizer steps, training images and sampling evaluations it adds."""
-    from collapse_lib.loop.first_model import first_model_group
+    from collapse_lib.chapters import CHAPTERS
+    from collapse_lib.plan import book_plan
 
-    seen_runs, seen_first, out = set(), set(), {}
-    for notebook, (builder, fixed) in builders().items():
-        c = {"runs": 0, "models": 0, "steps": 0, "images": 0, "evals": 0, "flops_model": None}
-        for cfg in _configs(profile, notebook, builder, fixed):
-            name = f"{cfg.name}-{cfg.config_hash()}"
-            if name in seen_runs:
-                continue
-            seen_runs.add(name)
-            c["runs"] += 1
-            c["model"] = (cfg.model, cfg.image_size or (32 if cfg.dataset == "cifar10" else 28), cfg.conditional)
-            group = first_model_group(cfg)
-            for n in range(1, cfg.iterations + 1):
-                if n > 1 or group not in seen_first:
-                    size = _train_set_size(cfg, n)
-                    steps = (cfg.epochs * math.ceil(size / cfg.batch_size)) if cfg.epochs else cfg.train_steps
-                    c["models"] += 1
-                    c["steps"] += steps
-                    c["images"] += steps * cfg.batch_size
-                guided = 2 if cfg.conditional and cfg.guidance != 1.0 else 1
-                c["evals"] += cfg.samples_per_iteration * cfg.sample_steps * guided
-            seen_first.add(group)
-        out[notebook] = c
+    out = {c.name: {"runs": 0, "models": 0, "steps": 0, "images": 0, "evals": 0}
+           for c in CHAPTERS.values() if c.builder is not None}
+    for run in book_plan(profile):
+        cfg, c = run.cfg, out[run.chapter]
+        c["runs"] += 1
+        c["model"] = (cfg.model, cfg.image_size or (32 if cfg.dataset == "cifar10" else 28), cfg.conditional)
+        c["models"] += sum(1 for s in run.steps if s)
+        c["steps"] += sum(run.steps)
+        c["images"] += sum(run.steps) * cfg.batch_size
+        guided = 2 if cfg.conditional and cfg.guidance != 1.0 else 1
+        c["evals"] += cfg.iterations * cfg.samples_per_iteration * cfg.sample_steps * guided
     return out
 
 

@@ -151,22 +151,11 @@ def bench_knn() -> None:
 
 def cpu_book_training_steps() -> tuple[int, int]:
     """(unique runs, optimizer steps) the cpu profile trains from an empty runs/: shared runs counted once, and
-    iteration 1 counted once per first-model key (runs that differ only after it load it from the run cache)."""
-    from paper_cost import _configs, builders
+    iteration 1 counted once per first model (runs that differ only after it load it from the run cache)."""
+    from collapse_lib.plan import book_plan
 
-    from collapse_lib.loop.first_model import first_model_key, train_settings
-
-    runs, first_models = {}, set()
-    for name, (builder, fixed) in builders().items():
-        for cfg in _configs("cpu", name, builder, fixed):
-            run_name = f"{cfg.name}-{cfg.config_hash()}"
-            if run_name in runs:
-                continue
-            settings = train_settings(cfg)
-            key = first_model_key(cfg, settings, torch.device("cpu"))
-            runs[run_name] = (cfg.iterations - 1) * settings.steps + (0 if key in first_models else settings.steps)
-            first_models.add(key)
-    return len(runs), sum(runs.values())
+    plan = book_plan("cpu")
+    return len(plan), sum(sum(run.steps) for run in plan)
 
 
 def _step_seconds(threads: int, width: int, blocks: int, batch_size: int, lr: float, ema_decay: float | None = None,

@@ -7,19 +7,18 @@ and returns configs; ``run_experiment`` runs or reuses them and returns one tidy
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
 
 from .loop.config import RunConfig, from_dict
 from .loop.many import run_many
-from .paths import project_root
+from .paths import runs_root
 
 
 def default_runs_root() -> Path:
     """Where run folders live: $COLLAPSE_RUNS if set (tests point it at a temp folder), else <project>/runs."""
-    return Path(os.environ.get("COLLAPSE_RUNS") or project_root() / "runs")
+    return runs_root()
 
 
 def real_classifier(dataset: str = "digits", *, data_root: str | None = None, runs_root=None):

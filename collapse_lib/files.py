@@ -7,6 +7,7 @@ parallelism, rank 0 alone) is the caller's decision, not this module's.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -107,3 +108,38 @@ def append_jsonl(path: str | Path, record: dict) -> None:
     """Rewrite the whole log with one more line (atomic; logs are small)."""
     old = Path(path).read_text() if Path(path).is_file() else ""
     atomic_write_text(path, old + json.dumps(record, sort_keys=True, default=_json_default) + "\n")
+
+
+def sha256_of(path: str | Path) -> str:
+    """The sha256 of a file's bytes (read in 1 MiB blocks)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(2**20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_manifest(folder: str | Path) -> dict[str, dict]:
+    """Size and sha256 of every file under ``folder`` (paths relative to it, sorted), e.g. one iteration's."""
+    folder = Path(folder)
+    return {p.relative_to(folder).as_posix(): {"size": p.stat().st_size, "sha256": sha256_of(p)}
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")}
+
+
+#: files up to this size are hashed on every check, larger ones only when asked (``full``)
+HASH_ALWAYS_BYTES = 4 * 2**20
+
+
+def manifest_problems(folder: str | Path, manifest: dict[str, dict], *, full: bool = False) -> list[str]:
+    """What differs between ``folder`` and its ``manifest``: a missing file, a size that changed, or (for files up to
+    ``HASH_ALWAYS_BYTES``, or every file with ``full``) a hash that changed. Empty when the folder is intact."""
+    folder, problems = Path(folder), []
+    for rel, want in manifest.items():
+        path = folder / rel
+        if not path.is_file():
+            problems.append(f"{path}: missing")
+        elif path.stat().st_size != want["size"]:
+            problems.append(f"{path}: {path.stat().st_size} bytes, {want['size']} when it was written")
+        elif (full or want["size"] <= HASH_ALWAYS_BYTES) and sha256_of(path) != want["sha256"]:
+            problems.append(f"{path}: its content changed since it was written (sha256 differs)")
+    return problems

@@ -1,9 +1,9 @@
 """Exact k-nearest-neighbour search (Euclidean), chunked so memory stays bounded.
 
 One backend for the whole library: faiss ``IndexFlatL2`` (on a GPU when faiss-gpu and CUDA are present),
-with a torch fallback. Candidates come from the fast squared-norm expansion; the returned distances are
-then recomputed exactly in float64 from the coordinates, so nearby points and exact duplicates get exact
-distances (an exact duplicate is at distance 0.0, never a rounding residue).
+with a torch fallback, on the idle cores only (``threads``). Candidates come from the fast squared-norm
+expansion; the returned distances are then recomputed exactly in float64 from the coordinates, so nearby
+points and exact duplicates get exact distances (an exact duplicate is at distance 0.0, never a rounding residue).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from ._arrays import as_matrix
+from .threads import idle_core_threads
 
 try:
     import faiss
@@ -114,7 +115,11 @@ def knn(queries, base=None, k: int = 1, *, backend: str = "auto", chunk_rows: in
     backend = available_backends()[0] if backend == "auto" else backend
     if backend not in available_backends():
         raise ValueError(f"unknown or unavailable backend {backend!r}; available: {available_backends()}")
-    chunk = _chunk_rows(len(b), q.shape[1], chunk_rows)
+    with idle_core_threads():
+        return _knn(q, b, k, self_search, backend, _chunk_rows(len(b), q.shape[1], chunk_rows))
+
+
+def _knn(q: np.ndarray, b: np.ndarray, k: int, self_search: bool, backend: str, chunk: int):
     kk = k + 1 if self_search else k
     # ask for a few spare candidates so float32 ranking errors near ties are repaired by the exact re-sort
     spare = min(len(b), kk + 2)

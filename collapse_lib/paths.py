@@ -20,3 +20,9 @@ def results_dir(profile: str) -> Path:
     path = Path(os.environ.get("COLLAPSE_RESULTS") or project_root() / "results") / profile
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def runs_root() -> Path:
+    """Where run folders live unless a caller says: $COLLAPSE_RUNS if set, else runs/ under the project root (the
+    working directory outside a checkout)."""
+    return Path(os.environ.get("COLLAPSE_RUNS") or project_root() / "runs")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,24 @@ def _series_keys(table: pd.DataFrame) -> pd.Series:
     return pd.Series(["|".join(p) for p in zip(*parts, strict=True)], index=table.index, dtype=object)
 
 
+def _readable_table(path: Path) -> pd.DataFrame | None:
+    """The profile's table as stored, or None when there is none; a damaged one (cut short, not CSV) is named in a
+    warning and started afresh (a whole book build writes every row again)."""
+    if not path.is_file():
+        return None
+    try:
+        old = pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as err:
+        warnings.warn(f"{path} is damaged ({type(err).__name__}); starting it afresh from these runs", RuntimeWarning,
+                      stacklevel=3)
+        return None
+    if not {"experiment", "iteration"} <= set(old.columns):
+        warnings.warn(f"{path} is damaged (no experiment/iteration columns); starting it afresh", RuntimeWarning,
+                      stacklevel=3)
+        return None
+    return old
+
+
 def update_metrics_table(profile: str, table: pd.DataFrame) -> Path:
     """Merge rows into results/<profile>/metrics.csv: every measured column of the runs' tables (not the
     ``BOOKKEEPING`` of how they were computed, so a rebuild from the cache writes the same file).
@@ -66,8 +85,8 @@ def update_metrics_table(profile: str, table: pd.DataFrame) -> Path:
     """
     path = results_dir(profile) / "metrics.csv"
     rows = table.drop(columns=[c for c in BOOKKEEPING if c in table])
-    if path.is_file():
-        old = pd.read_csv(path)
+    old = _readable_table(path)
+    if old is not None:
         old = old[~_series_keys(old).isin(set(_series_keys(rows)))]
         rows = pd.concat([old, rows], ignore_index=True) if len(old) else rows
     first = [c for c in COLUMN_ORDER if c in rows]
@@ -75,11 +94,6 @@ def update_metrics_table(profile: str, table: pd.DataFrame) -> Path:
     rows = rows.sort_values(["experiment", "paradigm", "selector", "n_train", "alpha", "seed", "iteration"])
     atomic_write_text(path, rows.to_csv(index=False))
     return path
-
-
-def start_metrics_table(profile: str) -> None:
-    """Forget results/<profile>/metrics.csv before a whole book build writes it again (the runs stay cached)."""
-    (results_dir(profile) / "metrics.csv").unlink(missing_ok=True)
 
 
 def read_results(profile: str, root: Path | None = None) -> dict[str, dict]:

@@ -14,10 +14,12 @@ into the book's ``_static/`` folder, so pages render without a network.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -26,7 +28,8 @@ import nbformat
 import papermill
 from papermill.translators import PythonTranslator
 
-from collapse_lib import chapters, profiles, report
+from collapse_lib import chapters, profiles
+from collapse_lib.loop import store
 from collapse_lib.profiles import PROFILES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,15 +134,13 @@ def render(folder: Path) -> int:
 
 
 def stage(profile: str) -> Path:
-    """Folder the book is built from: the project itself for cpu, a copy under _build/ otherwise."""
+    """Folder the book is built from: the project itself for cpu, _build/stage-<profile>/ otherwise (kept from build
+    to build, so ``--only`` rebuilds the named pages and keeps the others)."""
     if profile == "cpu":
         return ROOT
     folder = ROOT / "_build" / f"stage-{profile}"
-    shutil.rmtree(folder, ignore_errors=True)
-    (folder / "book").mkdir(parents=True)
-    for f in ("_config.yml", "_toc.yml"):
-        shutil.copy(ROOT / f, folder / f)
-    for f in ("references.bib",):
+    (folder / "book").mkdir(parents=True, exist_ok=True)
+    for f in ("_config.yml", "_toc.yml", "references.bib"):
         if (ROOT / f).is_file():
             shutil.copy(ROOT / f, folder / f)
     for md in (ROOT / "book").glob("*.md"):
@@ -147,36 +148,155 @@ def stage(profile: str) -> Path:
     return folder
 
 
+def results_root() -> Path:
+    """Where results/<profile>/ live: $COLLAPSE_RESULTS (tests) or the project's results/."""
+    return Path(os.environ.get("COLLAPSE_RESULTS") or ROOT / "results")
+
+
+def staged_results(profile: str, whole: bool) -> Path:
+    """A copy of the results the notebooks write into while they run (published only when every one succeeds); a
+    whole build starts its metrics.csv afresh, --only replaces the rebuilt notebooks' rows in the current one."""
+    real, staged = results_root(), ROOT / "_build" / f"results-{profile}"
+    shutil.rmtree(staged, ignore_errors=True)
+    if real.is_dir():
+        shutil.copytree(real, staged)
+    (staged / profile).mkdir(parents=True, exist_ok=True)
+    if whole:
+        (staged / profile / "metrics.csv").unlink(missing_ok=True)
+    return staged
+
+
+def publish_results(staged: Path, profile: str) -> None:
+    """Move a successful build's results/<profile>/ files into place (each file atomically)."""
+    from collapse_lib.files import atomic_write_bytes
+
+    for f in sorted((staged / profile).iterdir()):
+        if f.is_file():
+            atomic_write_bytes(results_root() / profile / f.name, f.read_bytes())
+
+
+def overrides(pairs: list[list[str]], yaml_texts: list[str]) -> dict:
+    """-p NAME VALUE and -y YAML options, as papermill reads them (values parsed as YAML)."""
+    import yaml
+
+    values = {name: yaml.safe_load(value) for name, value in pairs}
+    for text in yaml_texts:
+        values.update(yaml.safe_load(text) or {})
+    return values
+
+
+def apply_overrides(params: dict[str, dict], names: list[str], values: dict) -> None:
+    """Give each notebook of ``names`` the override values it declares; a name none of them declares is refused."""
+    for key, value in values.items():
+        takers = [n for n in names if key in declared_parameters(n)]
+        if not takers:
+            raise SystemExit(f"-p/-y {key}: no notebook of this build declares it (check the name)")
+        for n in takers:
+            params[n][key] = value
+
+
+class Failed(SystemExit):
+    """A notebook failed: the build stops, and nothing it computed replaces the earlier pages or results."""
+
+
+def execute_page(name: str, pages: Path, parameters: dict, scratch: Path) -> float:
+    """Execute one notebook into ``scratch``, then move its page into ``pages`` (only when it succeeded)."""
+    try:
+        seconds = execute(name, scratch, parameters)
+    except papermill.PapermillExecutionError as err:
+        failed = ROOT / "_build" / "failed"
+        failed.mkdir(parents=True, exist_ok=True)
+        shutil.copy(scratch / f"{name}.ipynb", failed / f"{name}.ipynb")
+        raise Failed(f"{name}: cell {err.cell_index} (execution {err.exec_count}) failed: {err.ename}: {err.evalue}; "
+                     f"the earlier pages and results are unchanged; the failed notebook is "
+                     f"{(failed / f'{name}.ipynb').relative_to(ROOT)}") from None
+    tag_for_reading(scratch / f"{name}.ipynb")
+    shutil.move(scratch / f"{name}.ipynb", pages / f"{name}.ipynb")
+    return seconds
+
+
+def progress_reporter(profile: str, names: list[str], every: float = 60.0):
+    """A thread that prints, every ``every`` seconds, the notebook under way, the runs done and the time left
+    (from the optimizer steps the profile's runs still need); returns (set_current, stop)."""
+    from collapse_lib.plan import book_plan, steps_done
+
+    # a profile without parameter files (smoke) runs the notebooks' own defaults, which only the notebooks know
+    planned = (profiles.params_dir(profile) / "common.yaml").is_file()
+    plan = [r for r in book_plan(profile) if r.chapter in names] if planned else []
+    total = sum(sum(r.steps) for r in plan)
+    state = {"current": "", "start": time.perf_counter(), "done0": steps_done(plan)}
+    stop = threading.Event()
+
+    def line() -> str:
+        done = steps_done(plan)
+        finished = sum(all(store.is_finished(r.run_dir, n) for n in range(1, r.cfg.iterations + 1)) for r in plan)
+        rate = (done - state["done0"]) / max(1e-9, time.perf_counter() - state["start"])
+        left = f"about {(total - done) / rate / 60:.0f} min of training left" if rate > 0 else "time left: estimating"
+        k = names.index(state["current"]) + 1 if state["current"] in names else 0
+        return f"book: notebook {k} of {len(names)} ({state['current']}), runs {finished} of {len(plan)} done, {left}"
+
+    def loop():
+        while not stop.wait(every):
+            print(line(), flush=True)
+
+    if plan:
+        threading.Thread(target=loop, daemon=True).start()
+    return (lambda name: state.update(current=name)), stop.set
+
+
+def build(profile: str, names: list[str], params: dict[str, dict], whole: bool) -> Path:
+    """Execute ``names`` at ``profile`` into the book's pages; the results are staged and published at the end."""
+    folder = stage(profile)
+    staged = staged_results(profile, whole)
+    scratch = ROOT / "_build" / f"executing-{profile}"
+    shutil.rmtree(scratch, ignore_errors=True)
+    before = os.environ.get("COLLAPSE_RESULTS")
+    os.environ["COLLAPSE_RESULTS"] = str(staged)  # the kernels inherit it: notebooks write into the staged copy
+    set_current, stop = progress_reporter(profile, names)
+    total = time.perf_counter()
+    try:
+        for k, name in enumerate(names, 1):
+            set_current(name)
+            print(f"[{k}/{len(names)}] {name}: {execute_page(name, folder / 'book', params[name], scratch):.0f} s", flush=True)
+    finally:
+        stop()
+        if before is None:
+            os.environ.pop("COLLAPSE_RESULTS")
+        else:
+            os.environ["COLLAPSE_RESULTS"] = before
+    publish_results(staged, profile)
+    print(f"notebooks executed in {time.perf_counter() - total:.0f} s", flush=True)
+    return folder
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profile", choices=PROFILES, default="cpu")
     ap.add_argument("--execute-only", metavar="DIR", help="only execute the notebooks at their defaults into DIR")
-    ap.add_argument("--only", nargs="*", help="execute just these notebooks (others keep their pages)")
+    ap.add_argument("--only", nargs="*", help="execute just these notebooks (the others keep their pages)")
+    ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                    help="set a notebook parameter (YAML value), as papermill's -p; refused if no notebook declares it")
+    ap.add_argument("-y", "--yaml", action="append", default=[], metavar="YAML", help="parameters as YAML, as papermill's -y")
     ap.add_argument("--render-only", action="store_true", help="build the HTML of the committed pages, executing nothing")
     args = ap.parse_args()
     if args.render_only:
         return render(ROOT)
     names = toc_notebooks()
-    if args.execute_only:
-        for name in args.only or names:
-            print(f"{name}: {execute(name, Path(args.execute_only), None):.0f} s", flush=True)
-        return 0
+    if args.only is not None and not args.only:
+        raise SystemExit("--only needs the names of the notebooks to rebuild (it was given none)")
     unknown = sorted(set(args.only or []) - set(names))
     if unknown:
         raise SystemExit(f"--only {unknown}: not notebooks of the book (choose from {names})")
+    selected = [n for n in names if not args.only or n in args.only]
+    if args.execute_only:
+        for name in selected:
+            print(f"{name}: {execute(name, Path(args.execute_only), None):.0f} s", flush=True)
+        return 0
     params = check_profile(args.profile, names)
-    folder = stage(args.profile)
-    if not args.only:
-        report.start_metrics_table(args.profile)  # a whole build writes the table afresh from the run cache
-    total = time.perf_counter()
-    for name in names:
-        if args.only and name not in args.only and (folder / "book" / f"{name}.ipynb").is_file():
-            continue
-        print(f"{name}: {execute(name, folder / 'book', params[name]):.0f} s", flush=True)
-        tag_for_reading(folder / "book" / f"{name}.ipynb")
+    apply_overrides(params, selected, overrides(args.parameter, args.yaml))
+    folder = build(args.profile, selected, params, whole=not args.only)
     subprocess.run([sys.executable, str(ROOT / "scripts" / "summary.py"), "--profile", args.profile,
                     "--out", str(folder / "book" / "summary.md")], check=True)
-    print(f"notebooks executed in {time.perf_counter() - total:.0f} s", flush=True)
     return render(folder)
 
 

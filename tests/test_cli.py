@@ -54,7 +54,7 @@ def test_score_prints_json(tmp_path, rng, capsys):
         (["select", "POOL", "--size", "3", "--method", "threshold", "--out", "x.npy"], "--tau and --alpha"),
         (["select", "POOL", "--size", "999", "--out", "OUT"], "exceeds"),
         (["select", "POOL", "--size", "3", "--out", "x.txt"], ".npy"),
-        (["select", "TEXT", "--size", "3", "--out", "x.npy"], "not a readable .npy array"),
+        (["select", "TEXT", "--size", "3", "--out", "x.npy"], "not a .npy file"),
         (["select", "OBJECTS", "--size", "3", "--out", "x.npy"], "not a readable .npy array"),
         (["select", "EMPTY", "--size", "3", "--out", "x.npy"], "empty"),
         (["score", "POOL", "--train", "NARROW"], r"dimensions differ: .*pool.npy has 16, .*narrow.npy has 3"),

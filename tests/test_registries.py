@@ -94,7 +94,8 @@ def test_a_new_metric_reaches_metrics_csv(tmp_path, monkeypatch):
     assert not {"train_seconds", "sample_seconds", "trained"} & set(written.columns), "bookkeeping is not a result"
 
 
-LIGHT = "import collapse_lib.metrics, collapse_lib.selection, collapse_lib.loop.config, collapse_lib.loop.runner, collapse_lib.loop.readback"
+LIGHT = ("import collapse_lib.metrics, collapse_lib.selection, collapse_lib.loop.config, collapse_lib.loop.runner, "
+         "collapse_lib.loop.readback")
 
 
 def test_the_light_modules_load_no_diffusers_or_transformers():

@@ -32,12 +32,15 @@ def test_series_differing_in_seed_alpha_or_experiment_are_kept(tmp_path, monkeyp
     assert len(pd.read_csv(path)) == 15 and "pf" not in set(pd.read_csv(path).run)
 
 
-def test_a_whole_build_starts_the_table_afresh(tmp_path, monkeypatch):
+def test_a_damaged_table_is_named_and_started_afresh(tmp_path, monkeypatch):
+    import pytest
+
     monkeypatch.setenv("COLLAPSE_RESULTS", str(tmp_path))
     path = report.update_metrics_table("p", _rows("a"))
-    report.start_metrics_table("p")
-    assert not path.exists()
-    report.start_metrics_table("p")  # nothing to forget is fine
+    path.write_text(path.read_text()[:7])  # cut short inside the header
+    with pytest.warns(RuntimeWarning, match="damaged"):
+        report.update_metrics_table("p", _rows("b", n_train=256))
+    assert list(pd.read_csv(path).run.unique()) == ["b"]
 
 
 def test_settings_table_keeps_every_value_whole():

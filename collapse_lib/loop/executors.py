@@ -10,6 +10,7 @@ that share a first model coordinate through it.
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from concurrent.futures import Executor, Future
@@ -52,6 +53,10 @@ class SubmititExecutor(Executor):
             future.set_result(job.result())
 
 
+#: seconds to wait for a Dask scheduler before giving up
+DASK_CONNECT_SECONDS = 10
+
+
 def _slurm(options: dict) -> SubmititExecutor:
     params = {"timeout_min": int(options.get("time_limit_min", 240)), "slurm_partition": options.get("partition"),
               "gpus_per_node": options.get("gpus_per_task"), "cpus_per_task": options.get("cpus_per_task"),
@@ -59,6 +64,9 @@ def _slurm(options: dict) -> SubmititExecutor:
     params = {k: v for k, v in params.items() if v is not None}
     if options.get("cluster") in ("local", "debug"):  # submitit's stand-ins for Slurm: no slurm_ parameters
         params = {k: v for k, v in params.items() if not k.startswith("slurm_")}
+    elif shutil.which("sbatch") is None:  # submitit would quietly run the jobs here instead
+        raise ExecutorSpecError("executor 'slurm': no sbatch on PATH, so Slurm cannot take jobs from this machine "
+                                "(run where Slurm is installed, or ask for submitit's stand-in: cluster=local)")
     try:
         return SubmititExecutor(options.get("folder", "runs/_slurm"), cluster=options.get("cluster"), **params)
     except ImportError as err:
@@ -70,7 +78,11 @@ def _dask(address: str) -> Executor:
         from distributed import Client
     except ImportError as err:
         raise ExecutorSpecError("executor 'dask://...' needs dask.distributed: pip install -e '.[cluster]'") from err
-    return Client(address).get_executor()
+    try:
+        return Client(address, timeout=DASK_CONNECT_SECONDS).get_executor()
+    except (OSError, TimeoutError) as err:
+        raise ExecutorSpecError(f"no Dask scheduler answered at {address} within {DASK_CONNECT_SECONDS} s "
+                                f"({type(err).__name__}); start one with `dask scheduler` or check the address") from None
 
 
 def check_spec(spec: str | None, options: dict | None = None) -> str:

@@ -14,9 +14,10 @@ import dataclasses
 import hashlib
 import json
 import math
+import warnings
 from pathlib import Path
 
-from ..files import atomic_write_bytes
+from ..files import atomic_write_bytes, atomic_write_json, manifest_problems, read_json, sha256_of
 from ..settings import TrainSettings
 from .config import RunConfig
 
@@ -27,11 +28,12 @@ _DATA_KEYS = ("dataset", "data_root", "image_size", "n_train", "subset_seed")
 _MODEL_KEYS = ("model", "width", "blocks", "conditional", "seed", "prediction", "noise_schedule")
 
 
-def train_settings(cfg: RunConfig) -> TrainSettings:
-    """The training settings a run's config asks for (``epochs``, when set, becomes a step count)."""
+def train_settings(cfg: RunConfig, train_size: int | None = None) -> TrainSettings:
+    """The training settings a run's config asks for on a training set of ``train_size`` images (None: N, the size
+    of D_1); ``epochs``, when set, becomes a step count, so a growing D_n (accumulate, or all 2N) trains longer."""
     steps = cfg.train_steps
     if cfg.epochs is not None:
-        steps = cfg.epochs * math.ceil(cfg.n_train / cfg.batch_size)
+        steps = cfg.epochs * math.ceil((train_size or cfg.n_train) / cfg.batch_size)
     return TrainSettings(steps=steps, batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=cfg.weight_decay,
                          warmup_steps=cfg.warmup_steps, lr_schedule=cfg.lr_schedule, label_dropout=cfg.label_dropout,
                          ema_decay=cfg.ema_decay, precision=cfg.precision, grad_clip=cfg.grad_clip)
@@ -73,20 +75,46 @@ def _path(cache_dir: Path, key: str) -> Path:
     return Path(cache_dir) / "first_models" / f"{key}.safetensors"
 
 
+def _forget(path: Path, why: str) -> None:
+    warnings.warn(f"first-model cache {path} is damaged ({why}); training iteration 1 again", RuntimeWarning, stacklevel=3)
+    path.unlink(missing_ok=True)
+    path.with_suffix(".json").unlink(missing_ok=True)
+
+
 def load_first_model(model, cache_dir: Path, key: str) -> bool:
-    """Load the stored weights of ``key`` into ``model``; False (model untouched) when none are stored."""
+    """Load the stored weights of ``key`` into ``model``; False (model untouched) when none are stored, or when the
+    stored file does not match the size and sha256 recorded beside it (it is then removed, with a warning)."""
     from safetensors.torch import load_file
 
     path = _path(cache_dir, key)
     if not path.is_file():
         return False
-    model.load_state_dict(load_file(path), strict=True)
+    problems = manifest_problems(path.parent, _recorded(path))
+    if problems:
+        _forget(path, problems[0])
+        return False
+    try:
+        state = load_file(path)
+    except Exception as err:  # safetensors raises its own error types for a bad header
+        _forget(path, f"{type(err).__name__}: {err}")
+        return False
+    model.load_state_dict(state, strict=True)
     return True
 
 
+def _recorded(path: Path) -> dict:
+    """The size and sha256 recorded for a stored first model (a missing or unreadable record fails every check)."""
+    try:
+        return read_json(path.with_suffix(".json"))
+    except (OSError, ValueError):
+        return {path.name: {"size": -1, "sha256": ""}}
+
+
 def store_first_model(model, cache_dir: Path, key: str) -> None:
-    """Store ``model``'s weights under ``key`` (atomically)."""
+    """Store ``model``'s weights under ``key`` (atomically), with their size and sha256 beside them."""
     from safetensors.torch import save
 
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    atomic_write_bytes(_path(cache_dir, key), save(state))
+    path = _path(cache_dir, key)
+    atomic_write_bytes(path, save(state))
+    atomic_write_json(path.with_suffix(".json"), {path.name: {"size": path.stat().st_size, "sha256": sha256_of(path)}})

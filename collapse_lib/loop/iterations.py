@@ -6,7 +6,9 @@ Under data parallelism every process computes the same numbers; only rank 0 writ
 
 from __future__ import annotations
 
+import shutil
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ from ..data import load_dataset
 from ..diffusion import Preconditioned, make_scheduler, sample_images, train_denoiser
 from ..distributed import barrier, init_from_env, is_main_process, rank_and_world
 from ..features import make_features
-from ..files import append_jsonl, atomic_save_npz, atomic_write_json
+from ..files import atomic_save_npz, atomic_write_json
 from ..models import build_denoiser
 from ..seeding import derive_seed, seed_everything
 from . import readback, store
@@ -36,7 +38,8 @@ def _device(cfg: RunConfig) -> torch.device:
 class _Context:
     """What every iteration needs: data, the real subset, the evaluator and selector features, the scheduler."""
 
-    def __init__(self, cfg: RunConfig, run_dir: Path, device: torch.device, share_first_model: bool = True):
+    def __init__(self, cfg: RunConfig, run_dir: Path, device: torch.device, cache_dir: Path,
+                 share_first_model: bool = True):
         self.cfg, self.run_dir, self.device = cfg, run_dir, device
         self.share_first_model = share_first_model
         self.writes = is_main_process()  # under data parallelism rank 0 alone writes the run folder
@@ -47,7 +50,7 @@ class _Context:
         self.real = Pool(self.data.to_float(idx), self.data.labels[idx], np.zeros(len(idx), np.int16), self.data.ids[idx])
         self.image_shape = tuple(self.data.images.shape[1:])
         self.scheduler = make_scheduler(schedule=cfg.noise_schedule, prediction=cfg.prediction)
-        self.cache_dir = store.cache_dir(run_dir)
+        self.cache_dir = Path(cache_dir)
         built = {}
 
         def featurizer(name: str):
@@ -75,7 +78,7 @@ def _generation_labels(cfg: RunConfig, n_samples: int, num_classes: int) -> np.n
 
 def _trained_denoiser(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[torch.nn.Module, bool]:
     """The denoiser of iteration n and whether it was trained here (False: iteration 1's, loaded from the cache)."""
-    cfg, settings = ctx.cfg, train_settings(ctx.cfg)
+    cfg, settings = ctx.cfg, train_settings(ctx.cfg, len(d_n))
     seed_everything(derive_seed(cfg.seed, n, "init"))
     model = build_denoiser(cfg.model, sample_size=ctx.image_shape[-1], in_channels=ctx.image_shape[0],
                            num_classes=ctx.data.num_classes if cfg.conditional else None,
@@ -108,6 +111,7 @@ def _sample(ctx: _Context, model, n: int, progress: bool) -> tuple[np.ndarray, n
 def _run_iteration(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[Pool, dict]:
     cfg, it = ctx.cfg, store.iteration_dir(ctx.run_dir, n)
     if ctx.writes:
+        shutil.rmtree(it, ignore_errors=True)  # an iteration computed again starts from an empty folder
         atomic_save_npz(it / "train_set.npz", source=d_n.source, index=d_n.index, labels=d_n.labels)
     t0 = time.perf_counter()
     model, trained = _trained_denoiser(ctx, d_n, n, progress)
@@ -126,10 +130,11 @@ def _run_iteration(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[Po
 
 
 def _record_metrics(ctx: _Context, n: int, metrics: dict) -> None:
-    """Write iteration n's metrics.json (its finished mark, written last) and log them to stats.jsonl."""
+    """Write iteration n's metrics.json, then its manifest (the finished mark, written last), and the stats log."""
     if ctx.writes:
-        atomic_write_json(store.iteration_dir(ctx.run_dir, n) / store.DONE_FILE, metrics)
-        append_jsonl(ctx.run_dir / "stats.jsonl", metrics)
+        atomic_write_json(store.iteration_dir(ctx.run_dir, n) / store.METRICS_FILE, metrics)
+        store.seal_iteration(ctx.run_dir, n)
+        readback.write_stats(ctx.run_dir, n)
 
 
 def _remeasure_if_stale(ctx: _Context, n: int, generations: dict[int, Pool]) -> None:
@@ -144,32 +149,44 @@ def _remeasure_if_stale(ctx: _Context, n: int, generations: dict[int, Pool]) -> 
     _record_metrics(ctx, n, metrics)
 
 
-def _reusable(run_dir: Path, cfg: RunConfig, n: int) -> bool:
-    """A finished iteration that holds everything ``cfg`` asks for (its model, when the config saves models)."""
-    return store.is_finished(run_dir, n) and (not cfg.save_models or (store.iteration_dir(run_dir, n) / "model").is_dir())
+def _reusable(run_dir: Path, cfg: RunConfig, n: int, full: bool) -> bool:
+    """Whether finished iteration n can be reused; a damaged one is named in a one-line warning (it is recomputed)."""
+    problem = readback.reuse_problem(run_dir, n, cfg, full=full)
+    if problem is not None and problem != "not finished":
+        warnings.warn(f"{store.iteration_dir(run_dir, n).name} of {run_dir.name} cannot be reused ({problem}); "
+                      f"recomputing from iteration {n}", RuntimeWarning, stacklevel=3)
+    return problem is None
 
 
-def run_iterations(cfg: RunConfig, run_dir: Path, *, progress: bool, share_first_model: bool) -> None:
-    """Every iteration of ``cfg`` in ``run_dir``: finished ones reused (re-measured when stale), the rest computed."""
+def _next_training_set(ctx: _Context, generations: dict[int, Pool], n: int) -> Pool:
+    if n == 1:
+        return ctx.real
+    pool = candidate_pool(ctx.cfg, ctx.real, generations, n)
+    return next_training_set(ctx.cfg, pool, ctx.select_features, derive_seed(ctx.cfg.seed, n, "select"),
+                             ctx.data.num_classes)
+
+
+def run_iterations(cfg: RunConfig, run_dir: Path, *, cache_dir: Path, progress: bool, share_first_model: bool,
+                   full_verify: bool = False) -> None:
+    """Every iteration of ``cfg`` in ``run_dir``: intact finished ones reused (re-measured when stale), the rest
+    computed; from the first iteration computed here on, every later one is computed too."""
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     init_from_env()
-    ctx = _Context(cfg, run_dir, _device(cfg), share_first_model)
+    ctx = _Context(cfg, run_dir, _device(cfg), cache_dir, share_first_model)
     generations: dict[int, Pool] = {}
-    computed = False  # once an iteration is computed here, every later one is computed from it
+    computed = False
     for n in range(1, cfg.iterations + 1):
-        if not computed and _reusable(run_dir, cfg, n):
-            generations[n] = readback.load_generation(run_dir, n)
-            _remeasure_if_stale(ctx, n, generations)
-            continue
-        computed = True
-        if n == 1:
-            d_n = ctx.real
-        else:
-            pool = candidate_pool(cfg, ctx.real, generations, n)
-            d_n = next_training_set(cfg, pool, ctx.select_features, derive_seed(cfg.seed, n, "select"),
-                                    ctx.data.num_classes)
-        generations[n], _ = _run_iteration(ctx, d_n, n, progress)
+        try:
+            if not computed and _reusable(run_dir, cfg, n, full_verify):
+                generations[n] = readback.load_generation(run_dir, n)
+                _remeasure_if_stale(ctx, n, generations)
+                continue
+            computed = True
+            generations[n], _ = _run_iteration(ctx, _next_training_set(ctx, generations, n), n, progress)
+        except KeyboardInterrupt:
+            raise store.LoopInterrupted(run_dir, n) from None
         barrier()
     if ctx.writes:
+        readback.write_stats(run_dir, cfg.iterations)
         readback.write_table(run_dir, cfg)

@@ -109,7 +109,7 @@ def run_parallel(configs: list[RunConfig], *, workers: int, runs_root: str | Pat
     return [run_dir_of(c, runs_root) for c in configs]
 
 
-def run_many(configs: list[RunConfig], *, runs_root: str | Path = "runs", progress: bool = False,
+def run_many(configs: list[RunConfig], *, runs_root: str | Path | None = None, progress: bool = False,
              share_first_model: bool = True, workers: int = 1, executor=None):
     """Run (or reuse) several configs and return their combined table (every config is validated when built).
 
@@ -118,6 +118,9 @@ def run_many(configs: list[RunConfig], *, runs_root: str | Path = "runs", progre
     ``executors.SubmititExecutor`` for Slurm, a process pool) runs them there instead; ``runs_root`` must then be
     a folder every engine's workers see. The numbers are the same as one after another.
     """
+    from ..paths import runs_root as default_root
+
+    runs_root = Path(runs_root) if runs_root is not None else default_root()
     check_workers(workers, configs, remote=executor is not None)
     to_run = [c for c in configs if not is_complete(run_dir_of(c, runs_root), c)]
     if to_run and (executor is not None or (workers > 1 and len(to_run) > 1)):

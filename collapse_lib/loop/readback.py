@@ -6,6 +6,7 @@ samples, models, ``metrics.json``), so notebooks and the CLI read finished runs 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -25,14 +26,48 @@ def load_run_config(run_dir: str | Path) -> RunConfig:
 
 def stored_metrics(run_dir: str | Path, n: int) -> dict:
     """Iteration n's ``metrics.json``."""
-    return read_json(store.iteration_dir(run_dir, n) / store.DONE_FILE)
+    return read_json(store.iteration_dir(run_dir, n) / store.METRICS_FILE)
 
 
-def is_complete(run_dir: str | Path, cfg: RunConfig) -> bool:
-    """Every iteration of the run finished and measured by the current metrics, and its table written."""
+def reuse_problem(run_dir: str | Path, n: int, cfg: RunConfig, *, full: bool = False) -> str | None:
+    """Why iteration n of a run of ``cfg`` cannot be reused as it is (None: it can): not finished, a file damaged
+    (``store.iteration_problems``), or no model where the config saves models."""
+    if not store.is_finished(run_dir, n):
+        return "not finished"
+    problems = store.iteration_problems(run_dir, n, full=full)
+    if problems:
+        return problems[0]
+    if cfg.save_models and not (store.iteration_dir(run_dir, n) / "model").is_dir():
+        return "no saved model"
+    return None
+
+
+def _table_intact(path: Path, iterations: int) -> bool:
+    """The run's metrics.csv holds a header with ``iteration`` and one row per iteration (not cut short)."""
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return False
+    return len(lines) == iterations + 1 and "iteration" in lines[0].split(",")
+
+
+def _stats_intact(path: Path, iterations: int) -> bool:
+    """The run's stats.jsonl holds one JSON line per iteration."""
+    try:
+        lines = path.read_text().splitlines()
+        return len(lines) == iterations and all(isinstance(json.loads(line), dict) for line in lines)
+    except (OSError, ValueError):
+        return False
+
+
+def is_complete(run_dir: str | Path, cfg: RunConfig, *, full: bool = False) -> bool:
+    """Every iteration of the run finished, intact and measured by the current metrics, and its table and stats
+    log written whole (a damaged table or log is rewritten from the iterations by the runner)."""
     run_dir = Path(run_dir)
-    return (all(store.is_finished(run_dir, n) and is_current(stored_metrics(run_dir, n))
-                for n in range(1, cfg.iterations + 1)) and (run_dir / "metrics.csv").is_file())
+    for n in range(1, cfg.iterations + 1):
+        if reuse_problem(run_dir, n, cfg, full=full) is not None or not is_current(stored_metrics(run_dir, n)):
+            return False
+    return _table_intact(run_dir / "metrics.csv", cfg.iterations) and _stats_intact(run_dir / "stats.jsonl", cfg.iterations)
 
 
 def load_generation(run_dir: str | Path, n: int) -> Pool:
@@ -87,6 +122,14 @@ def write_table(run_dir: str | Path, cfg: RunConfig):
     table = pd.DataFrame(rows)
     atomic_write_text(Path(run_dir) / "metrics.csv", table.to_csv(index=False))
     return table
+
+
+def write_stats(run_dir: str | Path, upto: int) -> None:
+    """``stats.jsonl``: one line per iteration 1..``upto``, each that iteration's metrics.json (rewritten whole, so a
+    recomputed iteration replaces its line and no line appears twice)."""
+    lines = [json.dumps(stored_metrics(run_dir, n), sort_keys=True) for n in range(1, upto + 1)
+             if (store.iteration_dir(run_dir, n) / store.METRICS_FILE).is_file()]
+    atomic_write_text(Path(run_dir) / "stats.jsonl", "".join(line + "\n" for line in lines))
 
 
 def read_runs(run_dirs):

@@ -13,41 +13,62 @@ itself lives in ``iterations``.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
-from ..files import atomic_write_json, read_json
+from .. import paths
+from ..files import DamagedFile, atomic_write_json, read_json
 from . import store
 from .config import RunConfig
 from .readback import is_complete
 
 
-def claim(run_dir: Path, cfg: RunConfig, *, write: bool = True) -> None:
-    """Mark ``run_dir`` as the folder of ``cfg`` (its config.json), or refuse a folder that holds another run."""
+def claim(run_dir: Path, cfg: RunConfig) -> None:
+    """Mark ``run_dir`` as the folder of ``cfg`` (its config.json), or refuse a folder that holds another run.
+
+    A damaged config.json in the folder named by this config's hash is rewritten (the name proves whose it is)."""
     path = run_dir / "config.json"
+    if run_dir.exists() and not run_dir.is_dir():
+        raise FileExistsError(f"{run_dir} is a file, not a run folder; choose another --out")
     if path.is_file():
-        old = read_json(path).get("config", {})
-        same = {k: v for k, v in old.items() if k not in ("save_models", "extra")} == \
+        try:
+            old = read_json(path).get("config", {})
+        except DamagedFile as err:
+            if run_dir.name != f"{cfg.name}-{cfg.config_hash()}":
+                raise
+            warnings.warn(f"{err}; rewritten from the run's config", RuntimeWarning, stacklevel=3)
+            old = cfg.to_dict()
+            atomic_write_json(path, {"config": old, "hash": cfg.config_hash()})
+        same = {k: v for k, v in old.items() if k != "save_models"} == \
             {k: v for k, v in cfg.to_dict().items() if k != "save_models"}
         if not same:
             raise FileExistsError(f"{run_dir} holds a run of a different configuration; choose another --out")
         return
-    if write:
-        atomic_write_json(path, {"config": cfg.to_dict(), "hash": cfg.config_hash()})
+    if any(run_dir.glob("iter_*")):
+        raise FileExistsError(f"{run_dir} holds iterations but no config.json; choose another --out")
+    atomic_write_json(path, {"config": cfg.to_dict(), "hash": cfg.config_hash()})
 
 
-def run_loop(cfg: RunConfig, *, out: Path | None = None, runs_root: str | Path = "runs",
-             progress: bool = True, share_first_model: bool = True) -> Path:
+def run_loop(cfg: RunConfig, *, out: Path | None = None, runs_root: str | Path | None = None,
+             progress: bool = True, share_first_model: bool = True, verify: bool = False) -> Path:
     """Run (or finish, or reuse) the self-consuming loop of ``cfg``; returns the run folder.
 
-    ``share_first_model``: load iteration 1's denoiser from the run cache when another run has trained the
-    identical one (same real subset, denoiser, training settings and seed; see ``first_model``), and store it
-    there otherwise. The numbers do not change; only the training time of iteration 1 is saved.
+    ``runs_root`` (None: ``paths.runs_root()``) holds the run folder (unless ``out`` names one) and the run cache.
+    The folder is locked while the run works in it; a second process running the same config waits and then
+    reuses the result. ``verify``: check the sha256 of every stored file before reusing it (sizes and the small
+    files' hashes are always checked). ``share_first_model``: load iteration 1's denoiser from the run cache when
+    another run has trained the identical one (see ``first_model``); the numbers do not change.
     """
+    runs_root = Path(runs_root) if runs_root is not None else paths.runs_root()
     run_dir = Path(out) if out is not None else store.run_dir_of(cfg, runs_root)
-    claim(run_dir, cfg)
-    if is_complete(run_dir, cfg):
-        return run_dir
-    from .iterations import run_iterations
+    if run_dir.exists() and not run_dir.is_dir():
+        raise FileExistsError(f"{run_dir} is a file, not a run folder; choose another --out")
+    with store.run_lock(run_dir):
+        claim(run_dir, cfg)
+        if is_complete(run_dir, cfg, full=verify):
+            return run_dir
+        from .iterations import run_iterations
 
-    run_iterations(cfg, run_dir, progress=progress, share_first_model=share_first_model)
+        run_iterations(cfg, run_dir, cache_dir=store.cache_dir(runs_root), progress=progress,
+                       share_first_model=share_first_model, full_verify=verify)
     return run_dir

@@ -2,7 +2,8 @@
 
 All return a numpy int64 array of indices into the input, in pick order. Inputs are (n, d) numpy arrays
 or torch tensors (CPU or CUDA); image batches are flattened. Distances are Euclidean; min-distances are
-kept squared (same order, no square roots in the hot loop).
+kept squared (same order, no square roots in the hot loop). The kernels run on the idle cores only
+(``threads.idle_core_threads``), so a busy machine slows them no more than it slows one thread.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import torch
 
 from .._arrays import as_tensor_matrix, check_size
+from ..threads import idle_core_threads
 
 #: greedy_select prunes with cluster bounds on the CPU once the pool has at least this many rows
 PRUNE_MIN_ROWS = 2048
@@ -150,7 +152,7 @@ def greedy_select(features, size, *, start=None, seed=None, prune: bool | None =
         prune = x.device.type == "cpu" and len(x) >= PRUNE_MIN_ROWS and size > 1
     if prune and x.device.type != "cpu":
         raise ValueError("prune=True is implemented for CPU tensors only; pass prune=False on CUDA")
-    with torch.no_grad():
+    with torch.no_grad(), idle_core_threads():
         return (_greedy_pruned if prune else _greedy_plain)(x, size, first)
 
 
@@ -176,7 +178,7 @@ def threshold_decay_select(features, size, *, tau, alpha, start=None, seed=None)
     x = _work_dtype(as_tensor_matrix(features, name="features"))
     size = check_size(size, len(x))
     first = _first_pick(len(x), start, seed)
-    with torch.no_grad():
+    with torch.no_grad(), idle_core_threads():
         return _threshold_passes(x, size, first, float(tau), float(alpha))
 
 

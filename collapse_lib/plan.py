@@ -1,0 +1,61 @@
+"""What a profile's book will train: every run its chapters ask for (shared runs and shared first models counted
+once) with the optimizer steps of each iteration, and how much of it the run folders already hold. The cost
+benchmarks and the book build's progress line read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .loop import store
+from .loop.config import RunConfig
+from .loop.first_model import first_model_group, train_settings
+
+
+def train_set_size(cfg: RunConfig, n: int) -> int:
+    """|D_n| of iteration n: N, or more under accumulate (all earlier data) or the selector 'all' (the whole pool)."""
+    if n == 1:
+        return cfg.n_train
+    if cfg.paradigm == "accumulate":
+        return cfg.n_train + (n - 1) * cfg.samples_per_iteration
+    return cfg.samples_per_iteration if cfg.selector == "all" else cfg.n_train
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    chapter: str  # the first chapter that asks for it
+    cfg: RunConfig
+    run_dir: Path
+    steps: tuple[int, ...]  # optimizer steps of each iteration (0 for a first model another run trains)
+
+
+def book_plan(profile: str, runs_root: str | Path | None = None) -> list[PlannedRun]:
+    """Every run the chapters of ``profile`` train, in book order."""
+    from . import experiments
+    from .chapters import CHAPTERS
+    from .paths import runs_root as default_root
+    from .profiles import run_parameters
+
+    root = Path(runs_root) if runs_root is not None else default_root()
+    plan, seen, first = [], set(), set()
+    for chapter in CHAPTERS.values():
+        if chapter.builder is None:
+            continue
+        builder, fixed = chapter.builder
+        base, kw = run_parameters(profile, chapter.name)
+        for cfg in getattr(experiments, builder)(base, **kw, **fixed):
+            run_dir = store.run_dir_of(cfg, root)
+            if run_dir in seen:
+                continue
+            seen.add(run_dir)
+            group = first_model_group(cfg)
+            steps = [0 if n == 1 and group in first else train_settings(cfg, train_set_size(cfg, n)).steps
+                     for n in range(1, cfg.iterations + 1)]
+            first.add(group)
+            plan.append(PlannedRun(chapter.name, cfg, run_dir, tuple(steps)))
+    return plan
+
+
+def steps_done(plan: list[PlannedRun]) -> int:
+    """Optimizer steps of the planned iterations that their run folders hold finished."""
+    return sum(s for run in plan for n, s in enumerate(run.steps, 1) if store.is_finished(run.run_dir, n))

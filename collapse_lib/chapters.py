@@ -22,45 +22,46 @@ class Chapter:
     title: str  # how the summary and the landing page name it
     finding: Callable | None = None  # findings function: the chapter's table(s) -> result dict
     verdicts: Callable | None = None  # result -> [(holds, sentence), ...]
-    rows: Callable | None = None  # result -> the summary page's rows [(claim, paper, ours, holds), ...]
+    rows: Callable | None = None  # result -> the summary page's rows, one per claim of the paper (summary.Row)
     #: the runs it trains, for the cost benchmark: (experiments builder, fixed keyword arguments); None: it trains
     #: nothing of its own (it reads other chapters' runs or committed results)
     builder: tuple[str, dict] | None = None
     beyond_paper: bool = False  # listed in the summary but not counted among the paper's findings
 
     def lines(self, result: dict) -> str:
-        """The verdicts as text, one ✓/✗ line each (what a chapter prints)."""
+        """The verdicts as text, one ✓/✗ line each."""
         return "\n".join(f"{'✓' if ok else '✗'} {text}" for ok, text in self.verdicts(result))
 
-    def record(self, profile: str, result: dict) -> str:
-        """Write the chapter's key numbers to results/<profile>/<name>.json; return its verdict lines."""
-        from .report import write_results
+    def record(self, profile: str, result: dict):
+        """Write the chapter's key numbers to results/<profile>/<name>.json; return its verdicts, which a notebook
+        shows as a list of sentences (and as plain text where HTML is not shown)."""
+        from .report import Verdicts, _clean, write_results
 
         write_results(profile, self.name, result)
-        return self.lines(result)
+        return Verdicts(self.verdicts(_clean(result)))
 
 
 CHAPTERS: dict[str, Chapter] = {c.name: c for c in (
     Chapter("00_training_study", "How the cpu profile was chosen"),
     Chapter("01_generalization_to_memorization", "Finding I: generalization gives way to memorization",
-            findings.finding_1, verdicts.finding_1, summary.row_1, ("sizes_configs", {})),
+            findings.finding_1, verdicts.finding_1, summary.rows_1, ("sizes_configs", {})),
     Chapter("02_entropy_decline", "Finding II: the entropy of the training set shrinks",
-            findings.finding_2, verdicts.finding_2, summary.row_2),
+            findings.finding_2, verdicts.finding_2, summary.rows_2),
     Chapter("03_entropy_vs_generalization", "Finding III: entropy predicts generalization",
-            findings.finding_3, verdicts.finding_3, summary.row_3),
+            findings.finding_3, verdicts.finding_3, summary.rows_3),
     Chapter("04_svd_and_mnnd", "Appendix E: generated data collapses into clusters",
-            findings.app_e, verdicts.app_e, summary.row_4),
+            findings.app_e, verdicts.app_e, summary.rows_4),
     Chapter("05_selection_mitigates_collapse", "Section 5: a high-entropy training set slows the collapse",
-            findings.section_5, verdicts.section_5, summary.row_5, ("selection_configs", {})),
+            findings.section_5, verdicts.section_5, summary.rows_5, ("selection_configs", {})),
     Chapter("06_real_share", "Appendix F.2: selection keeps the real images",
-            findings.fig_11, verdicts.fig_11, summary.row_6,
+            findings.fig_11, verdicts.fig_11, summary.rows_6,
             ("selection_configs", {"paradigms": ["accumulate-subsample"]})),
-    Chapter("07_cfg_diversity", "Section 5, Fig. 4: diversity under classifier-free guidance",
-            findings.fig_4, verdicts.fig_4, summary.row_7, ("cfg_configs", {})),
+    Chapter("07_cfg_diversity", "Section 5, Fig. 4: within-class diversity under classifier-free guidance",
+            findings.fig_4, verdicts.fig_4, summary.rows_7, ("cfg_configs", {})),
     Chapter("08_ablations", "Appendix G: the extra samples, and the filter's decay rate",
-            findings.ablation, verdicts.ablation, summary.row_8, ("ablation_configs", {})),
+            findings.ablation, verdicts.ablation, summary.rows_8, ("ablation_configs", {})),
     Chapter("09_memorization_without_training_data", "Beyond the paper: memorization seen from the model alone",
-            findings.without_training_data, verdicts.without_training_data, summary.row_9, beyond_paper=True),
+            findings.without_training_data, verdicts.without_training_data, summary.rows_9, beyond_paper=True),
 )}
 
 

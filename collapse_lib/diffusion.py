@@ -81,9 +81,12 @@ def training_target(scheduler: DDPMScheduler, x0: torch.Tensor, noise: torch.Ten
 
 
 def _autocast(device: torch.device, precision: str):
-    if precision == "fp32" or device.type != "cuda":
+    """Mixed precision as asked: bf16 or fp16 autocast on CUDA, bf16 autocast on the CPU (fp16 needs CUDA)."""
+    if precision == "fp32":
         return nullcontext()
-    return torch.autocast("cuda", dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
+    if device.type != "cuda" and precision == "fp16":
+        raise ValueError("precision fp16 needs a CUDA device; use bf16 or fp32 on the CPU")
+    return torch.autocast(device.type, dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
 
 
 def _batch_indices(n: int, batch: int, steps: int, gen: torch.Generator):
@@ -118,6 +121,8 @@ def train_denoiser(model, images: torch.Tensor, labels: torch.Tensor | None, *, 
     opt = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay,
                             fused=device.type in ("cpu", "cuda"))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, settings))
+    # fp16 gradients underflow without loss scaling; the scaler is a no-op for fp32 and bf16
+    scaler = torch.amp.GradScaler(device.type, enabled=settings.precision == "fp16")
     alphas = scheduler.alphas_cumprod.to(device)
     local = settings.batch_size // world
     bar = tqdm(total=settings.steps, desc="train", disable=not progress or rank != 0, leave=False)
@@ -140,10 +145,12 @@ def train_denoiser(model, images: torch.Tensor, labels: torch.Tensor | None, *, 
         else:
             loss = torch.nn.functional.mse_loss(out, training_target(scheduler, x0, noise, t))
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        scaler.scale(loss).backward()
         if settings.grad_clip:
+            scaler.unscale_(opt)
             torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
-        opt.step()
+        scaler.step(opt)
+        scaler.update()
         sched.step()
         if ema is not None:
             _ema_update(ema, model, settings.ema_decay)

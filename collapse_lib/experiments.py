@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .loop.config import RunConfig, from_dict
@@ -35,10 +36,15 @@ def _cfg(base: dict, **changes) -> RunConfig:
     return from_dict({**base, **changes})
 
 
-def sizes_configs(base: dict, *, sizes, iterations: int, seeds=(0,)) -> list[RunConfig]:
-    """Findings I-III: replace paradigm, no selection, one run per training-set size and seed."""
-    return [_cfg(base, name=f"sizes-n{n}", n_train=n, iterations=iterations, paradigm="replace",
+def sizes_configs(base: dict, *, sizes, iterations: int, seeds=(0,), float_sizes=()) -> list[RunConfig]:
+    """Findings I-III: replace paradigm, no selection, one run per training-set size and seed, samples stored as the
+    base says (the data's grey levels); and the same for ``float_sizes`` with samples kept as float32 (the storage
+    a referee would vary). The two storages share each first model (iteration 1 trains on real data alike)."""
+    grid = [_cfg(base, name=f"sizes-n{n}", n_train=n, iterations=iterations, paradigm="replace",
                  selector="random", pool_factor=1.0, seed=s) for n in sizes for s in seeds]
+    floats = [_cfg(base, name=f"sizes-float-n{n}", n_train=n, iterations=iterations, paradigm="replace",
+                   selector="random", pool_factor=1.0, seed=s, quantize_samples=False) for n in float_sizes for s in seeds]
+    return grid + floats
 
 
 def selection_configs(base: dict, *, n_train: int, iterations: int, seeds=(0,),
@@ -102,6 +108,15 @@ def run_experiment(experiment: str, configs: list[RunConfig], *, runs_root=None,
     return table
 
 
+def runs_by(table: pd.DataFrame, key: str = "n_train", *, seed: int | None = None, **match) -> dict:
+    """The run folder of each value of ``key`` among the rows of one seed (default: the smallest) that match every
+    ``column=value`` of ``match`` (e.g. ``quantize_samples=True``)."""
+    rows = table[table["seed"] == (table["seed"].min() if seed is None else seed)]
+    for column, value in match.items():
+        rows = rows[rows[column] == value]
+    return {v.item() if hasattr(v, "item") else v: default_runs_root() / g["run"].iloc[0] for v, g in rows.groupby(key)}
+
+
 def nearest_training_images(run_dir, iteration: int, *, k: int = 8):
     """k samples of one iteration (evenly spread over G_n), their nearest images in that iteration's D_n and the
     distances (pixel space): what Fig. 1 and Fig. 12 show."""
@@ -125,11 +140,12 @@ def samples_by_iteration(run_dir, iterations, *, k: int = 12) -> dict:
 
 def per_sample_signals(run_dir, iteration: int, *, timestep: int | None = None) -> pd.DataFrame:
     """Each evaluated sample of one iteration: its spikiness under the model that drew it (read at ``timestep``,
-    default ``representation.DEFAULT_TIMESTEP``) and its nearest / second-nearest distance ratio to D_n (pixel
-    space), with ``memorized`` = ratio < 1/3. Needs the run's saved models."""
+    default ``representation.DEFAULT_TIMESTEP``) and its near-copy ratio to D_n (pixel space, D_n's near-duplicates
+    merged at the run's scale as the loop's near-copy share does; ``ratio_raw``: the plain test), with
+    ``memorized`` = ratio < 1/3. Needs the run's saved models."""
     from .loop.measure import evaluation_set
     from .loop.readback import load_iteration, load_run_config, stored_model
-    from .metrics import COPY_RATIO, nearest_ratio
+    from .metrics import COPY_RATIO, copy_scale, nearest_ratio
     from .representation import DEFAULT_TIMESTEP, activation_spikiness
 
     cfg = load_run_config(run_dir)
@@ -141,6 +157,31 @@ def per_sample_signals(run_dir, iteration: int, *, timestep: int | None = None) 
     g = evaluation_set(g_n, cfg.n_train)
     spiky = activation_spikiness(model, g.images, timestep=timestep or DEFAULT_TIMESTEP, scheduler=scheduler,
                                  labels=g.labels if cfg.conditional else None)
-    ratio = nearest_ratio(g.images, d_n.images, scale=0.0)
+    scale = copy_scale(load_iteration(run_dir, 1)[0].images)  # D_1, the real subset
+    ratio = nearest_ratio(g.images, d_n.images, scale=scale)
     return pd.DataFrame({"n_train": cfg.n_train, "selector": cfg.selector, "paradigm": cfg.paradigm, "seed": cfg.seed,
-                         "iteration": iteration, "spikiness": spiky, "ratio": ratio, "memorized": ratio < COPY_RATIO})
+                         "quantize_samples": cfg.quantize_samples, "iteration": iteration, "spikiness": spiky,
+                         "ratio": ratio, "ratio_raw": nearest_ratio(g.images, d_n.images, scale=0.0),
+                         "memorized": ratio < COPY_RATIO})
+
+
+def merge_scale_sensitivity(runs: dict[str, dict], *, fractions=(0.0, 0.125, 0.25, 0.5), iterations=(1,)) -> pd.DataFrame:
+    """The near-copy share of the smallest and largest size of each storage's runs (``{storage: {N: run}}``) with
+    D_n's near-duplicates merged at each fraction of the real subset's MNND (0: the plain test), per iteration."""
+    from .loop.measure import evaluation_set
+    from .loop.readback import load_iteration
+    from .metrics import memorized_share, mnnd
+
+    rows = {}
+    for storage, by_size in runs.items():
+        for n in sorted({min(by_size), max(by_size)}):
+            real = load_iteration(by_size[n], 1)[0].images
+            spacing = mnnd(np.unique(real.reshape(len(real), -1), axis=0))
+            for it in iterations:
+                d_n, g_n = load_iteration(by_size[n], it)
+                g = evaluation_set(g_n, n).images
+                rows[(storage, f"N = {n}", f"n = {it}")] = {
+                    f"merge at {f:g} x MNND": memorized_share(g, d_n.images, scale=f * spacing) for f in fractions}
+    out = pd.DataFrame(rows).T.round(3)
+    out.index.names = ["storage", "size", "iteration"]
+    return out

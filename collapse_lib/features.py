@@ -87,7 +87,8 @@ class ClassifierFeatures:
     """Penultimate layer of a small CNN trained once on the real set and cached on disk."""
 
     name = "classifier"
-    VERSION = 2  # 2: seeded initial weights (version 1 drew them from the global RNG, so refits differed)
+    VERSION = 3  # 2: seeded initial weights (version 1 drew them from the global RNG, so refits differed);
+    # 3: trained on one thread (the weights depended on the thread count of whichever process trained them first)
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, *, cache_dir: str | Path | None = None,
                  steps: int = 1500, seed: int = 0, num_classes: int | None = None):
@@ -109,6 +110,12 @@ class ClassifierFeatures:
         self.net.eval()
 
     def _fit(self, images, labels, steps, seed):
+        from .threads import fixed_threads
+
+        with fixed_threads(1):
+            self._fit_steps(images, labels, steps, seed)
+
+    def _fit_steps(self, images, labels, steps, seed):
         gen = torch.Generator().manual_seed(seed)
         x, y = torch.from_numpy(images.astype(np.float32)), torch.from_numpy(labels.astype(np.int64))
         opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
@@ -138,21 +145,32 @@ class ClassifierFeatures:
 
 
 class InceptionFeatures:
-    """2048-d pool features of the FID Inception-v3 (torch-fidelity), for the standard FID."""
+    """2048-d pool features of the FID Inception-v3 (torch-fidelity), for the standard FID; or, with ``weights``, a
+    TorchScript module of the same interface (uint8 (n, 3, H, W) in, a 1-tuple of features out; e.g. the offline
+    stand-in of ``standins.tiny_inception``)."""
 
     name = "inception"
 
-    def __init__(self, device: str = "cpu", batch_size: int = 200):
+    def __init__(self, device: str = "cpu", batch_size: int = 200, weights: str | Path | None = None):
+        if weights is not None:
+            if not Path(weights).is_file():
+                raise RuntimeError(f"inception_path {weights}: no such file (a TorchScript feature extractor)")
+            self.model = torch.jit.load(str(weights), map_location=device).eval()
+        else:
+            self.model = self._fidelity(device)
+        self.device, self.batch_size = device, batch_size
+
+    @staticmethod
+    def _fidelity(device: str):
         try:
             from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
 
-            self.model = FeatureExtractorInceptionV3("inception-v3-compat", ["2048"]).to(device).eval()
+            return FeatureExtractorInceptionV3("inception-v3-compat", ["2048"]).to(device).eval()
         except Exception as err:
             raise RuntimeError(
                 "standard FID needs torch-fidelity and its Inception weights: pip install '.[fid]' on a "
                 "machine that can download them once (they are cached in ~/.cache/torch); "
                 "offline, use fd_feature: classifier") from err
-        self.device, self.batch_size = device, batch_size
 
     @torch.no_grad()
     def __call__(self, images: np.ndarray) -> np.ndarray:
@@ -167,7 +185,7 @@ class InceptionFeatures:
 
 def make_features(name: str, *, real_images: np.ndarray | None = None, real_labels: np.ndarray | None = None,
                   cache_dir: str | Path | None = None, device: str = "cpu", dinov2_path: str = "facebook/dinov2-small",
-                  local_files_only: bool = False, num_classes: int | None = None):
+                  local_files_only: bool = False, num_classes: int | None = None, inception_path: str | None = None):
     """Build a feature extractor by name (``real_*`` are needed by ``classifier``)."""
     if name == "pixel":
         return PixelFeatures()
@@ -178,5 +196,5 @@ def make_features(name: str, *, real_images: np.ndarray | None = None, real_labe
             raise ValueError("classifier features need the real images and labels to train on")
         return ClassifierFeatures(real_images, real_labels, cache_dir=cache_dir, num_classes=num_classes)
     if name == "inception":
-        return InceptionFeatures(device=device)
+        return InceptionFeatures(device=device, weights=inception_path)
     raise ValueError(f"unknown feature space {name!r}; choose one of {FEATURES}")

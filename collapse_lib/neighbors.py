@@ -148,12 +148,13 @@ def radius_pairs(x, radius: float, *, chunk_rows: int | None = None) -> tuple[np
         raise ValueError(f"radius must be a finite number >= 0; got {radius!r}")
     x32 = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
     sq = (x32 * x32).sum(1)
-    margin = radius * (1 + 1e-4) + 1e-4 * float(sq.max().sqrt())
+    # the float32 expansion errs by a few ulps of the squared norms: take every pair within that of the radius
+    bound = radius * radius * (1 + 1e-3) + 1e-5 * float(sq.max())
     step = _chunk_rows(len(x), x.shape[1], chunk_rows)
     rows, cols = [], []
     for s in range(0, len(x), step):
         d2 = sq[s : s + step, None] - 2.0 * (x32[s : s + step] @ x32.T) + sq[None, :]
-        i, j = torch.nonzero(d2 <= margin * margin, as_tuple=True)
+        i, j = torch.nonzero(d2 <= bound, as_tuple=True)
         keep = j > i + s
         rows.append(i[keep].numpy() + s)
         cols.append(j[keep].numpy())

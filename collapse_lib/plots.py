@@ -1,8 +1,10 @@
 """Figures the notebooks show (matplotlib/seaborn); each returns its matplotlib Figure.
 
-One look across the book: a colour-blind-safe palette with one fixed colour per selector and an ordered
-sequential palette for training-set sizes (sorted as numbers), legends outside the axes at 9 pt, mathtext
-axis labels, and the paper's own number drawn beside ours where the paper states one.
+One look across the book: a colour-blind-safe palette with one fixed colour per selector (the selection
+registry's) and one per training-set size (the same N, the same colour, in every chapter), legends outside the
+axes at 9 pt, labelled axes with units, figures at most ``MAX_WIDTH`` inches wide and drawn at twice their
+displayed resolution, zeros on log axes marked at the axis floor, far reference values written rather than
+drawn, and the paper's own number beside ours where the paper states one.
 """
 
 from __future__ import annotations
@@ -17,14 +19,34 @@ import seaborn as sns
 from . import selection
 
 sns.set_theme(style="whitegrid", context="notebook", rc={"legend.fontsize": 9, "axes.titlesize": 10,
-                                                        "axes.labelsize": 10, "xtick.labelsize": 9, "ytick.labelsize": 9})
+                                                        "axes.labelsize": 10, "xtick.labelsize": 9, "ytick.labelsize": 9,
+                                                        "figure.dpi": 100, "savefig.dpi": 200})
+#: the widest figure, in inches at 100 dpi: the book's content column is about 780 px wide
+MAX_WIDTH = 7.6
+
+
+def _sharp_inline() -> None:
+    """In a notebook, draw figures at twice their displayed size (retina PNGs), so they stay sharp when scaled."""
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # pragma: no cover - outside Jupyter
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("retina")
+
+
+_sharp_inline()
 
 _CB = sns.color_palette("colorblind")
 PAPER_COLOR = "0.35"
 #: axis labels of the tidy table's columns
 LABELS = {
-    "gs": r"$\mathrm{GS}(n)$", "entropy": r"$\hat H(\mathcal{D}_n)$ (nats)", "fd": "Fréchet distance to the real set",
+    "gs": r"$\mathrm{GS}(n)$", "entropy": r"$\hat H(\mathcal{D}_n)$ (nats)", "fd": "Fréchet distance to real digits",
     "memorized_share": r"near-copy share of $\mathcal{G}_n$",
+    "memorized_share_raw": r"near-copy share, plain ratio test",
+    "entropy_fixed_n": r"$\hat H$ of 64 rows of $\mathcal{D}_n$ (nats)",
+    "entropy_distinct": r"$\hat H$ of $\mathcal{D}_n$'s distinct rows (nats)",
     "trace_ratio": r"$\mathrm{tr}\,\Sigma(\mathcal{G}_n)\,/\,\mathrm{tr}\,\Sigma(\mathcal{D}_1)$",
     "gs_ratio": r"$\mathrm{GS}(n)\,/\,\mathrm{MNND}(\mathcal{D}_n)$", "mnnd": r"$\mathrm{MNND}(\mathcal{D}_n)$",
     "cov_trace": r"$\mathrm{tr}\,\Sigma(\mathcal{D}_n)$", "real_share": r"real share of $\mathcal{D}_n$",
@@ -34,10 +56,10 @@ LABELS = {
 
 
 def size_colors(sizes) -> dict:
-    """A colour per training-set size, light to dark in numeric order (the same size, the same colour)."""
-    sizes = sorted({int(s) for s in sizes})
+    """A colour per training-set size, light (small) to dark (large) by log2 N over 2^5..2^15, so a size keeps its
+    colour in every chapter whatever other sizes it is shown with."""
     cmap = plt.get_cmap("viridis")
-    return {n: cmap(0.85 - 0.75 * i / max(1, len(sizes) - 1)) for i, n in enumerate(sizes)}
+    return {int(n): cmap(float(np.clip(0.88 - 0.78 * (np.log2(int(n)) - 5) / 10, 0.05, 0.9))) for n in set(sizes)}
 
 
 def _hue_style(table: pd.DataFrame, hue: str) -> tuple[list, dict, dict]:
@@ -74,8 +96,8 @@ def _variant_palette(values: list) -> dict:
 def log_axis(ax) -> None:
     """A log-scale y axis labelled with plain numbers (0.5, 2, 40) rather than powers of ten."""
     ax.set_yscale("log")
-    plain = matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}")
-    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
@@ -84,45 +106,90 @@ def legend_outside(ax, **kwargs) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, frameon=False, fontsize=9, **kwargs)
 
 
-def _lines(ax, table: pd.DataFrame, metric: str, hue: str, floor: str | None) -> None:
+#: line style of each storage (``findings.STORAGES``): samples on the data's grey levels solid, float32 dashed
+STORAGE_STYLES = {"grid": "-", "float": "--"}
+STORAGE_WORDS = {"grid": "grey levels", "float": "float32"}
+
+
+def _storages(table: pd.DataFrame) -> pd.Series:
+    from .findings.common import storage_names
+
+    return storage_names(table)
+
+
+def _lines(ax, table: pd.DataFrame, metric: str, hue: str, floor: str | None, log: bool = False) -> bool:
+    """One line per hue value (and storage, dashed for float32); the band spans the seeds. On a log axis a value
+    of 0 is drawn at the axis floor as a hollow triangle. Returns whether any zero was drawn."""
     values, colors, names = _hue_style(table, hue)
+    storage = _storages(table)
+    several = storage.nunique() > 1
+    positive = table.loc[table[metric] > 0, metric]
+    bottom = positive.min() / 3 if log and len(positive) else None
+    zeros = False
     for v in values:
-        g = table[table[hue] == v].groupby("iteration")[metric].agg(["mean", "min", "max"])
-        ax.plot(g.index, g["mean"], marker="o", ms=4, color=colors[v], label=names[v])
-        if (g["max"] > g["min"]).any():
-            ax.fill_between(g.index, g["min"], g["max"], color=colors[v], alpha=0.18, lw=0)
+        for st, part in table[table[hue] == v].groupby(storage[table[hue] == v]):
+            g = part.groupby("iteration")[metric].agg(["mean", "min", "max"])
+            label = f"{names[v]}, {STORAGE_WORDS[st]}" if several else names[v]
+            shown = g["mean"].where(~(log & (g["mean"] <= 0)), np.nan)
+            ax.plot(g.index, shown, marker="o", ms=4, color=colors[v], ls=STORAGE_STYLES[st], label=label)
+            if (g["max"] > g["min"]).any():
+                ax.fill_between(g.index, g["min"].clip(lower=bottom) if log else g["min"],
+                                g["max"].clip(lower=bottom) if log else g["max"], color=colors[v], alpha=0.15, lw=0)
+            if log and (g["mean"] <= 0).any():
+                at = g.index[g["mean"] <= 0]
+                ax.scatter(at, [bottom] * len(at), marker="v", s=42, facecolor="white", edgecolor=colors[v], zorder=5)
+                zeros = True
         if floor is not None:
-            ax.axhline(table.loc[table[hue] == v, floor].mean(), color=colors[v], ls="--", lw=1)
+            ax.axhline(table.loc[table[hue] == v, floor].mean(), color=colors[v], ls=":", lw=1.1)
+    if bottom is not None:
+        ax.set_ylim(bottom=bottom / 1.6)
+    return zeros
+
+
+def _note_far_value(ax, value: float, label: str) -> None:
+    """A reference too far above the data to draw without squashing it: written at the top of the axes."""
+    ax.annotate(f"{label}: {value:,.0f} (off the axis)", xy=(0.02, 0.97), xycoords="axes fraction", va="top",
+                fontsize=8.5, color="0.3")
+
+
+def _finish_legend(ax, floor: bool, zeros: bool) -> None:
+    if floor:
+        ax.plot([], [], color="0.35", ls=":", lw=1.1, label="each size's real floor (dotted, its colour)")
+    if zeros:
+        ax.scatter([], [], marker="v", s=42, facecolor="white", edgecolor="0.35",
+                   label="0: every sample an exact copy\n(drawn at the axis floor)")
+    legend_outside(ax)
 
 
 def metric_over_iterations(table: pd.DataFrame, metric: str, *, hue: str, col: str | None = None, log: bool = False,
                            ylabel: str | None = None, ref_lines: dict[str, float] | None = None,
-                           floor: str | None = None, noise: str | None = None, title: str | None = None):
-    """Mean over seeds (band: min..max over seeds) of one metric per iteration, one line per ``hue`` value.
+                           floor: str | None = None, noise: str | None = None, title: str | None = None,
+                           width: float | None = None):
+    """Mean over seeds (band: min..max over seeds) of one metric per iteration, one line per ``hue`` value, dashed
+    for float32 storage where the table holds both storages; panels stack when ``col`` is given.
 
-    ``ref_lines``: label -> y drawn as grey lines; ``floor``: a column drawn as a dashed line in each hue's
-    colour (e.g. ``fd_floor``); ``noise``: a column drawn as a dotted grey line (e.g. ``fd_noise``).
+    ``ref_lines``: label -> y drawn as grey lines; ``floor``: a column drawn as a dotted line in each hue's colour
+    (e.g. ``fd_floor``); ``noise``: a column whose far value (e.g. ``fd_noise``) is written on the axes.
     """
     data = table.dropna(subset=[metric])
     panels = [None] if col is None else sorted(data[col].unique(), key=str)
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.3 * len(panels) + 1.6, 3.3), squeeze=False)
-    for ax, panel in zip(axes[0], panels, strict=True):
+    fig, axes = plt.subplots(len(panels), 1, figsize=(width or 6.4, 3.1 * len(panels)), squeeze=False, sharex=True)
+    zeros = False
+    for ax, panel in zip(axes[:, 0], panels, strict=True):
         part = data if panel is None else data[data[col] == panel]
-        _lines(ax, part, metric, hue, floor)
-        for (label, y), ls in zip((ref_lines or {}).items(), ("--", ":", "-."), strict=False):
+        zeros |= _lines(ax, part, metric, hue, floor, log)
+        for (label, y), ls in zip((ref_lines or {}).items(), ("--", "-.", (0, (1, 3))), strict=False):
             ax.axhline(y, color="0.4", ls=ls, lw=1.2, label=label)
         if noise is not None:
-            ax.axhline(part[noise].mean(), color="0.4", ls=":", lw=1.2, label="Gaussian noise")
+            _note_far_value(ax, part[noise].mean(), "per-pixel Gaussian noise scores")
         if log:
             log_axis(ax)
-        ax.set_xlabel("iteration $n$")
         ax.set_ylabel(ylabel or LABELS.get(metric, metric))
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         if panel is not None:
             ax.set_title(str(panel))
-    if floor is not None:
-        axes[0, -1].plot([], [], color="0.3", ls="--", lw=1, label="real subset (floor)")
-    legend_outside(axes[0, -1])
+    axes[-1, 0].set_xlabel("iteration $n$")
+    _finish_legend(axes[0, 0], floor is not None, zeros)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
@@ -145,6 +212,7 @@ def image_rows(rows: list[np.ndarray], row_labels: list[str], *, suptitle: str =
                hspace: float = 0.12):
     """A grid with one row of images per entry of ``rows``, each row labelled on its left."""
     k = max(len(r) for r in rows)
+    scale = min(scale, (MAX_WIDTH - 1.8) / k)  # no wider than the page's column
     fig, axes = plt.subplots(len(rows), k, figsize=(scale * k + 1.8, (scale + 0.4 * hspace) * len(rows) + 0.5),
                              squeeze=False)
     for i, imgs in enumerate(rows):
@@ -179,19 +247,21 @@ def nearest_pairs(groups: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], 
 
 
 def scatter_with_r(table: pd.DataFrame, x: str, y: str, *, stats: dict, logy: bool = False, ax=None, xlabel=None,
-                   ylabel=None, paper_r: float | None = None):
-    """Scatter of per-iteration points coloured by size, the Pearson r (95% CI) and the paper's r in the title."""
+                   ylabel=None, paper_r: float | None = None, title: str | None = None):
+    """Scatter of per-iteration points coloured by size, the Pearson r (95% interval over runs) and the paper's r in
+    the title."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(5.4, 3.6))
+        _, ax = plt.subplots(figsize=(6.4, 3.7))
     colors = size_colors(table["n_train"])
     for n, g in table.groupby("n_train"):
         ax.scatter(g[x], g[y], color=colors[int(n)], s=34, label=f"N = {int(n)}", edgecolor="white", lw=0.4)
     if logy:
         log_axis(ax)
-    title = f"ours: r = {stats['r']:.2f} (95% CI {stats['ci_low']:.2f} to {stats['ci_high']:.2f})"
+    heading = (f"{title + ': ' if title else ''}ours r = {stats['r']:.2f} "
+               f"(95% interval {stats['ci_low']:.2f} to {stats['ci_high']:.2f})")
     if paper_r is not None:
-        title += f"\npaper (CIFAR-10): r = {paper_r:.2f}"
-    ax.set_title(title, fontsize=9)
+        heading += f"\npaper (CIFAR-10): r = {paper_r:.2f}"
+    ax.set_title(heading, fontsize=9)
     ax.set_xlabel(xlabel or LABELS.get(x, x))
     ax.set_ylabel(ylabel or LABELS.get(y, y))
     legend_outside(ax)
@@ -204,7 +274,8 @@ def svd_projection(real: np.ndarray, generated: dict[str, np.ndarray]):
     mean = real.mean(0)
     basis = np.linalg.svd(real - mean, full_matrices=False)[2][:2].T
     r2 = (real - mean) @ basis
-    fig, axes = plt.subplots(1, len(generated), figsize=(3.6 * len(generated) + 1.6, 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(generated), figsize=(min(MAX_WIDTH, 3.0 * len(generated) + 1.6), 3.2),
+                             squeeze=False, sharex=True, sharey=True)
     for ax, (label, g) in zip(axes[0], generated.items(), strict=True):
         g2 = (g.reshape(len(g), -1) - mean) @ basis
         ax.scatter(r2[:, 0], r2[:, 1], s=6, alpha=0.35, label="real subset $\\mathcal{D}_1$", color=_CB[0])
@@ -217,8 +288,9 @@ def svd_projection(real: np.ndarray, generated: dict[str, np.ndarray]):
     return fig
 
 
-def source_share_bars(shares: pd.DataFrame, *, title: str = "", ax=None, paper_point: tuple[int, float] | None = None):
-    """Stacked bars: each source's share of D_n per iteration, the uniform 1/n line, the paper's point if given."""
+def source_share_bars(shares: pd.DataFrame, *, title: str = "", ax=None, paper_note: str | None = None):
+    """Stacked bars: each source's share of D_n per iteration, the uniform 1/n line, and a note of the paper's
+    value where it lies beyond this axis."""
     if ax is None:
         _, ax = plt.subplots(figsize=(4.4, 3.2))
     wide = shares.pivot_table(index="iteration", columns="source", values="share", fill_value=0.0)
@@ -230,9 +302,9 @@ def source_share_bars(shares: pd.DataFrame, *, title: str = "", ax=None, paper_p
         bottom += wide[src].to_numpy()
     it = np.asarray(wide.index, float)
     ax.plot(it, 1 / it, color=_CB[3], marker="o", lw=1.5, label="uniform share $1/n$")
-    if paper_point is not None:
-        ax.scatter([paper_point[0]], [paper_point[1]], marker="*", s=120, color=PAPER_COLOR, zorder=5,
-                   label=f"paper: greedy, FFHQ, n = {paper_point[0]}")
+    if paper_note is not None:
+        ax.annotate(paper_note, xy=(0.97, 0.97), xycoords="axes fraction", ha="right", va="top", fontsize=8,
+                    color=PAPER_COLOR, bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
     ax.set_xlabel("iteration $n$")
     ax.set_ylabel(LABELS["real_share"].replace("real share", "share"))
     ax.set_title(title)
@@ -240,9 +312,10 @@ def source_share_bars(shares: pd.DataFrame, *, title: str = "", ax=None, paper_p
     return ax.figure
 
 
-def relative_trends(trend: pd.DataFrame, *, labels: dict[str, str]):
+def relative_trends(trend: pd.DataFrame, *, labels: dict[str, str], title: str = ""):
     """Several per-iteration quantities, each divided by its first value (Fig. 7's MNND vs covariance trace)."""
-    fig, ax = plt.subplots(figsize=(5.6, 3.4))
+    fig, ax = plt.subplots(figsize=(6.4, 3.3))
+    ax.set_title(title, fontsize=10)
     for (col, label), color in zip(labels.items(), (_CB[0], _CB[1], _CB[2]), strict=False):
         ax.plot(trend.index, trend[col] / trend[col].iloc[0], marker="o", label=label, color=color)
     ax.set_xlabel("iteration $n$")
@@ -254,19 +327,24 @@ def relative_trends(trend: pd.DataFrame, *, labels: dict[str, str]):
     return fig
 
 
-def paper_vs_ours(pairs: dict[str, tuple[float, float]], *, ylabel: str, title: str = ""):
-    """Bars of a quantity the paper reports beside ours (label -> (paper, ours)); scales differ, so each is shown
-    relative to the first label's value of its own source."""
-    labels = list(pairs)
-    paper = np.array([pairs[k][0] for k in labels], float)
-    ours = np.array([pairs[k][1] for k in labels], float)
+def paper_vs_ours(values: dict[str, list], *, sources: list[str], ylabel: str, title: str = ""):
+    """Grouped bars of a quantity the paper reports beside ours: ``values`` maps a label (e.g. a selector) to one
+    value per source (None where a source gives none). Scales differ, so each source's bars are relative to its
+    value for the first label; the raw value is written on each bar."""
+    labels = list(values)
     x = np.arange(len(labels))
-    fig, ax = plt.subplots(figsize=(1.6 * len(labels) + 2.6, 3.0))
-    ax.bar(x - 0.18, paper / paper[0], width=0.36, color=PAPER_COLOR, label="paper")
-    ax.bar(x + 0.18, ours / ours[0], width=0.36, color=_CB[0], label="ours")
-    for xi, p, o in zip(x, paper, ours, strict=True):
-        ax.text(xi - 0.18, p / paper[0], f"{p:.3g}", ha="center", va="bottom", fontsize=8)
-        ax.text(xi + 0.18, o / ours[0], f"{o:.3g}", ha="center", va="bottom", fontsize=8)
+    width = 0.8 / len(sources)
+    colors = ["0.55", "0.75"][: len(sources) - 1] + [_CB[0]]
+    fig, ax = plt.subplots(figsize=(6.4, 3.3))
+    for j, (source, color) in enumerate(zip(sources, colors, strict=True)):
+        ref = values[labels[0]][j]
+        for i, label in enumerate(labels):
+            v = values[label][j]
+            if v is None:
+                continue
+            pos = x[i] + (j - (len(sources) - 1) / 2) * width
+            ax.bar(pos, v / ref, width=width * 0.95, color=color, label=source if i == 0 else None)
+            ax.text(pos, v / ref, f"{v:.3g}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, labels)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -291,32 +369,37 @@ def story(table: pd.DataFrame, samples: dict[str, np.ndarray] | None = None, col
     """The book's opening figure: GS and the near-copy share over the replace loop for every size (top) and,
     given, a block of samples per entry of ``samples`` (bottom, side by side; e.g. the first and last iteration)."""
     n_rows = 1 + (1 if samples else 0)
-    fig = plt.figure(figsize=(11.5, 3.4 * n_rows))
+    fig = plt.figure(figsize=(MAX_WIDTH, 2.9 * n_rows + 0.4))
     grid = fig.add_gridspec(n_rows, 2)
+    zeros = False
     for j, metric in enumerate(("gs", "memorized_share")):
         ax = fig.add_subplot(grid[0, j])
-        _lines(ax, table, metric, "n_train", None)
+        zeros |= _lines(ax, table, metric, "n_train", None, log=metric == "gs")
         if metric == "gs":
             log_axis(ax)
         ax.set_xlabel("iteration $n$")
         ax.set_ylabel(LABELS[metric])
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    legend_outside(ax)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=min(6, len(labels)), frameon=False, fontsize=9,
+               bbox_to_anchor=(0.5, 1.0))
     for j, (label, imgs) in enumerate((samples or {}).items()):
         ax = fig.add_subplot(grid[1, j % 2])
         ax.imshow(_mosaic(imgs, columns), cmap="gray", vmin=0, vmax=1)
         _blank(ax)
         ax.set_title(label, fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
     return fig
 
 
 def metric_panels(table: pd.DataFrame, metrics: list[str], *, hue: str, columns: int = 2, log=("gs",)):
-    """Several metrics over iterations side by side (mean over seeds), one line per ``hue`` value."""
+    """Several metrics over iterations (mean over seeds, band over seeds), one line per ``hue`` value, in a grid of
+    ``columns`` panels with one legend above it."""
     rows = int(np.ceil(len(metrics) / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(4.3 * columns + 1.6, 3.1 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(MAX_WIDTH, 2.7 * rows + 0.5), squeeze=False)
+    zeros = False
     for ax, metric in zip(axes.flat, metrics, strict=False):
-        _lines(ax, table.dropna(subset=[metric]), metric, hue, None)
+        zeros |= _lines(ax, table.dropna(subset=[metric]), metric, hue, None, log=metric in log)
         if metric in log:
             log_axis(ax)
         ax.set_xlabel("iteration $n$")
@@ -324,15 +407,17 @@ def metric_panels(table: pd.DataFrame, metrics: list[str], *, hue: str, columns:
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     for ax in axes.flat[len(metrics):]:
         ax.axis("off")
-    legend_outside(axes[0, -1])
-    fig.tight_layout()
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=min(4, len(labels)), frameon=False, fontsize=9,
+               bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (2.7 * rows + 0.5)))
     return fig
 
 
 def detection(samples: pd.DataFrame, result: dict):
     """Per-sample detection: spikiness of near-copies against the rest (with the best threshold), and the AUC
     per iteration with its interval."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11.5, 3.4))
+    fig, (left, right) = plt.subplots(2, 1, figsize=(6.4, 6.2))
     bins = np.linspace(samples["spikiness"].min(), samples["spikiness"].max(), 40)
     for flag, label, color in ((False, "other samples", _CB[0]), (True, "near-copies", _CB[3])):
         part = samples.loc[samples["memorized"] == flag, "spikiness"]
@@ -341,7 +426,7 @@ def detection(samples: pd.DataFrame, result: dict):
     thr = result["threshold"]["threshold"]
     if np.isfinite(thr):
         left.axvline(thr, color="0.3", ls="--", lw=1.2, label=f"threshold {thr:.3f}")
-    left.set_xlabel("spikiness of the sample's hidden activation")
+    left.set_xlabel("spikiness of the sample's hidden activation (0: balanced, 1: one unit)")
     left.set_ylabel("density")
     legend_outside(left)
     by_it = pd.DataFrame(result["auc_by_iteration"]).T.dropna(subset=["mean"])
@@ -349,11 +434,68 @@ def detection(samples: pd.DataFrame, result: dict):
         err = np.vstack([by_it["mean"] - by_it["ci_low"], by_it["ci_high"] - by_it["mean"]]).astype(float)
         right.errorbar(by_it.index.astype(int), by_it["mean"].astype(float), yerr=err, marker="o", capsize=3,
                        color=_CB[0], label="AUC (95% CI)")
+    pooled = result["auc"]["mean"]
+    if pooled is not None:
+        right.axhline(pooled, color=_CB[3], ls="--", lw=1.2, label=f"pooled over iterations ({pooled:.2f})")
     right.axhline(0.5, color="0.4", ls=":", lw=1.2, label="chance")
     right.set_ylim(0.0, 1.02)
     right.set_xlabel("iteration $n$")
     right.set_ylabel("AUC, near-copies vs others")
     right.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     legend_outside(right)
+    fig.tight_layout()
+    return fig
+
+
+def _box(ax, x, y, text, color="#ffffff", w=1.5, h=0.56):
+    from matplotlib.patches import FancyBboxPatch
+
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.04,rounding_size=0.12",
+                                fc=color, ec="0.3", lw=1.0))
+    ax.text(x, y, text, ha="center", va="center", fontsize=9)
+
+
+def _arrow(ax, a, b, text="", color="0.25", curve=0.0):
+    ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.2,
+                                                 "connectionstyle": f"arc3,rad={curve}", "shrinkA": 2, "shrinkB": 2})
+    if text:
+        ax.text((a[0] + b[0]) / 2, (a[1] + b[1]) / 2 + 0.2, text, ha="center", va="bottom", fontsize=8, color=color)
+
+
+def loop_schematic():
+    """Fig. 5: the three paradigms of the self-consuming loop, and where selection plugs in (orange)."""
+    sel = selection.get("greedy").color
+    fig, ax = plt.subplots(figsize=(MAX_WIDTH, 4.6))
+    rows = {"replace": 3.0, "accumulate": 1.65, "accumulate-subsample": 0.3}
+    for name, y in rows.items():
+        ax.text(-0.15, y + 0.45, name, fontsize=10, fontweight="bold", ha="left")
+        _box(ax, 0.8, y, r"$\mathcal{D}_n$", "#e8f1fa")
+        _box(ax, 2.7, y, "train a fresh\ndenoiser")
+        _box(ax, 4.6, y, r"sample $\mathcal{G}_n$", "#fdf0e0")
+        _arrow(ax, (1.55, y), (1.95, y))
+        _arrow(ax, (3.45, y), (3.85, y))
+    y = rows["replace"]
+    _box(ax, 6.5, y, "keep N of 2N", "#ffffff")
+    _arrow(ax, (5.35, y), (5.75, y))
+    ax.text(5.55, y - 0.42, "2N", ha="center", fontsize=8, color="0.25")
+    ax.text(6.5, y - 0.5, "selection plugs in here", ha="center", fontsize=8, color=sel)
+    _arrow(ax, (6.5, y + 0.28), (0.8, y + 0.28), r"$\mathcal{D}_{n+1}$ (vanilla: all N samples)", curve=0.25)
+    y = rows["accumulate"]
+    _box(ax, 6.5, y, "real + every\n" + r"$\mathcal{G}_1 \ldots \mathcal{G}_n$", "#ffffff")
+    _arrow(ax, (5.35, y), (5.75, y))
+    _arrow(ax, (6.5, y + 0.28), (0.8, y + 0.28), r"$\mathcal{D}_{n+1}$ = all of it (grows)", curve=0.25)
+    y = rows["accumulate-subsample"]
+    _box(ax, 6.5, y, "real + every\n" + r"$\mathcal{G}_1 \ldots \mathcal{G}_n$", "#ffffff")
+    _box(ax, 8.35, y, "choose N", "#ffffff", w=1.2)
+    _arrow(ax, (5.35, y), (5.75, y))
+    _arrow(ax, (7.25, y), (7.75, y))
+    ax.text(8.35, y - 0.5, "selection plugs in here", ha="center", fontsize=8, color=sel)
+    _arrow(ax, (8.35, y + 0.28), (0.8, y + 0.28), r"$\mathcal{D}_{n+1}$ (vanilla: N at random)", curve=0.2)
+    for x, yy, w in ((6.5, rows["replace"], 1.5), (8.35, rows["accumulate-subsample"], 1.2)):
+        ax.add_patch(plt.Rectangle((x - w / 2 - 0.05, yy - 0.33), w + 0.1, 0.66, fill=False, ec=sel, lw=2))
+    ax.text(0.8, -0.55, r"$\mathcal{D}_1$: N real images (nested across sizes)", ha="center", fontsize=8, color="0.3")
+    ax.set_xlim(-0.2, 9.2)
+    ax.set_ylim(-0.8, 3.9)
+    ax.axis("off")
     fig.tight_layout()
     return fig

@@ -34,6 +34,24 @@ def _clean(obj):
     return obj
 
 
+class Verdicts:
+    """A chapter's verdicts, ``[(holds, sentence), ...]``: shown as a list of ✓/✗ sentences on a page, as plain lines
+    in text."""
+
+    def __init__(self, checks: list[tuple[bool, str]]):
+        self.checks = checks
+
+    def __repr__(self) -> str:
+        return "\n".join(f"{'✓' if ok else '✗'} {text}" for ok, text in self.checks)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        items = "".join(f'<li class="{"holds" if ok else "fails"}"><span class="mark">{"✓" if ok else "✗"}</span> '
+                        f"{escape(text)}</li>" for ok, text in self.checks)
+        return f'<ul class="verdicts">{items}</ul>'
+
+
 def write_results(profile: str, notebook: str, results: dict) -> Path:
     """Write one notebook's key numbers as JSON (NaN becomes null)."""
     path = results_dir(profile) / f"{notebook}.json"
@@ -42,7 +60,8 @@ def write_results(profile: str, notebook: str, results: dict) -> Path:
 
 
 #: what names one series of rows: a run of another config with the same values here replaces it
-SERIES_COLUMNS = ("experiment", "paradigm", "selector", "n_train", "seed", "alpha", "pool_factor", "guidance")
+SERIES_COLUMNS = ("experiment", "paradigm", "selector", "n_train", "seed", "alpha", "pool_factor", "guidance",
+                  "quantize_samples")
 
 
 def _key_part(column: pd.Series) -> pd.Series:
@@ -179,3 +198,62 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
     out.columns = out.columns.set_names([page_name(n) if n else n for n in out.columns.names])
     out.index = out.index.set_names([page_name(n) if n else n for n in out.index.names])
     return out
+
+
+def _span(values, spec: str = ".2f") -> str:
+    values = [v for v in values if v is not None and v == v]
+    if not values:
+        return "never"
+    lo, hi = format(min(values), spec), format(max(values), spec)
+    return lo if lo == hi else f"{lo}-{hi}"
+
+
+def finding_1_table(result: dict) -> pd.DataFrame:
+    """Finding I per size under the primary storage, ranges over seeds: GS, the near-copy share under both copy
+    tests at the first and last iteration, and the first iteration with more than half near-copies."""
+    primary = result["primary"]
+    plain = primary.replace(", merged", ", plain")
+    runs, raw = list(result["runs"][primary].values()), list(result["runs"][plain].values())
+    rows = {}
+    for n in sorted(runs[0]["per_size"], key=int):
+        get = lambda rs, f, n=n: [f(r["per_size"][n]) for r in rs]  # noqa: E731
+        rows[f"N = {n}"] = {
+            "GS at n = 1": _span(get(runs, lambda v: v["gs_first"])),
+            "GS last / first": _span(get(runs, lambda v: v["ratio"]), ".3f"),
+            "near-copies at n = 1": _span(get(runs, lambda v: v["copies"]["first"])),
+            "near-copies, last n": _span(get(runs, lambda v: v["copies"]["last"])),
+            "plain test, last n": _span(get(raw, lambda v: v["copies"]["last"])),
+            "first n over 1/2": _span([c for c in get(runs, lambda v: v["copies"]["first_over_half"]) if c], "d")}
+    return pd.DataFrame(rows).T
+
+
+def choice_table(verdicts: dict[str, bool], check: str) -> pd.DataFrame:
+    """One check's verdict under every choice (storage, test or reading), ✓ or ✗."""
+    return pd.DataFrame({check: {k: "✓" if ok else "✗" for k, ok in verdicts.items()}})
+
+
+def finding_3_table(result: dict) -> pd.DataFrame:
+    """Finding III per storage: the pooled correlation of each entropy reading with log GS, the correlation within
+    each size, and the common slope's intercepts per size."""
+    out = {}
+    for storage, v in result["per_storage"].items():
+        row = {f"pooled r, {reading}": f"{p['r']:.2f} ({p['ci_low']:.2f}..{p['ci_high']:.2f})"
+               for reading, p in v["pooled"].items()}
+        row.update({f"r within N = {n}": f"{r:.2f}" for n, r in sorted(v["per_size"].items(), key=lambda kv: int(kv[0]))})
+        row["common slope (per nat)"] = f"{v['common_slope']['slope']:.3f}"
+        row.update({f"intercept, N = {n}": f"{c:.2f}"
+                    for n, c in sorted(v["common_slope"]["intercepts"].items(), key=lambda kv: int(kv[0]))})
+        row["r with GS / MNND(D_n)"] = f"{v['gs_ratio']['r']:.2f}"
+        out[f"{storage} storage"] = row
+    return pd.DataFrame(out)
+
+
+def auc_table(result: dict) -> pd.DataFrame:
+    """Chapter 09's AUC within each iteration beside the pooled one, with intervals and counts."""
+    rows = {**{f"iteration {n}": v for n, v in sorted(result["auc_by_iteration"].items(), key=lambda kv: int(kv[0]))},
+            "pooled": result["auc"]}
+    out = pd.DataFrame(rows).T
+    fmt = lambda x: "n/a" if x is None or x != x else f"{x:.2f}"  # noqa: E731
+    return pd.DataFrame({"AUC": out["mean"].map(fmt), "95% interval": [f"{fmt(a)} to {fmt(b)}" for a, b in
+                                                                     zip(out["ci_low"], out["ci_high"], strict=True)],
+                         "samples": out["n"].astype(int), "near-copies": out["positives"].astype(int)})

@@ -1,158 +1,188 @@
-"""The book's summary page: one row per judged chapter (its claim, the paper's number, ours, ✓/✗), the first
-models' quality, and every check's sentence; rendered from ``results/<profile>/*.json``."""
+"""The book's summary page: one row per claim of the paper (main text and appendix apart), each with the paper's
+number, ours, the choices it holds under and its status; the first models' quality; every check's sentence.
+
+Each judged chapter's ``rows(result)`` returns its claims as ``Row``s; ``render`` counts the headline from them.
+"""
 
 from __future__ import annotations
 
-from . import findings, verdicts
+from dataclasses import dataclass
+
+from .findings import FAILS, HOLDS, MAX_FD_OVER_FLOOR, MIN_TRACE_RATIO, UNTESTABLE, learned_data
+
+MARKS = {HOLDS: "✓", FAILS: "✗", UNTESTABLE: "not testable"}
 
 
-def _name(selector: str) -> str:
-    """A selector as the verdict sentences name it."""
-    return verdicts.name(selector)
-
-
-def _by_size(per_size: dict) -> list:
-    """(size, value) pairs in numeric order of the size (JSON keys are text: "64" would sort after "512")."""
-    return sorted(per_size.items(), key=lambda kv: int(kv[0]))
+@dataclass(frozen=True)
+class Row:
+    claim: str  # the paper's claim, with its figure
+    paper: str  # the paper's number or statement
+    ours: str  # our numbers under the primary choices
+    status: str  # findings.HOLDS, FAILS or UNTESTABLE
+    under: str = ""  # the choices it holds under
 
 
 def _f(x, spec: str = ".2f") -> str:
-    """A number formatted, or n/a for a missing one (e.g. a correlation over too few points)."""
     return "n/a" if x is None else format(x, spec)
 
 
-def _pct(x):
-    return "n/a" if x is None else f"{100 * x:.0f}%"
+def _under(result: dict) -> str:
+    return "; ".join(result.get("holds_under") or []) or "none"
 
 
-def row_1(r):
-    per = r["per_size"]
-    ours = ", ".join(f"N={n}: GS {_pct(1 - v['ratio'])} lower, near-copies {_f(v['memorized']['first'])}→{_f(v['memorized']['last'])}"
-                     for n, v in _by_size(per))
-    return ("I: GS falls as models turn to copying (Fig. 1)", "GS falls near-exponentially; 1,024 images copied from iteration 1",
-            f"by iteration {r['last_iteration']}: {ours}")
+def _range(values, spec=".2f"):
+    values = [v for v in values if v is not None and v == v]
+    if not values:
+        return "n/a"
+    lo, hi = format(min(values), spec), format(max(values), spec)
+    return lo if lo == hi else f"{lo}-{hi}"
 
 
-def row_2(r):
-    per = r["per_size"]
-    ours = ", ".join(f"N={n}: {_f(v['h_2'], '.1f')}→{_f(v['h_last'], '.1f')} (ρ={_f(v['spearman'], '.2f')})" for n, v in _by_size(per))
-    return ("II: entropy of D_n falls (Fig. 2a)", "steady decline", f"H(D_2)→H(D_last): {ours}")
+def rows_1(r):
+    runs = list(r["runs"][r["primary"]].values())
+    sizes = sorted(runs[0]["per_size"], key=int)
+    first = lambda n: _range([run["per_size"][n]["copies"]["first"] for run in runs])  # noqa: E731
+    last = lambda n: _range([run["per_size"][n]["copies"]["last"] for run in runs])  # noqa: E731
+    ours = "; ".join(f"N = {n}: near-copies {first(n)} → {last(n)}" for n in sizes)
+    return [Row("Finding I: GS falls as models turn to copying (Fig. 1)",
+                "GS falls near-exponentially; 1,024 images copied from iteration 1, larger sets later",
+                f"by iteration {r['last_iteration']}, {len(runs)} seeds: {ours}", r["status"], _under(r))]
 
 
-def row_3(r):
-    e, v = r["entropy_log_gs"], r["variance_gs"]
-    weaker = "weaker" if r["variance_claim"]["holds"] else "not weaker"
-    return ("III: entropy vs log GS (Fig. 2b-c)", "Pearson r = 0.91; variance weaker",
-            f"r = {_f(e['r'], '.2f')} (95% CI {_f(e['ci_low'], '.2f')}..{_f(e['ci_high'], '.2f')}); variance-GS r = "
-            f"{_f(v['r'], '.2f')} ({weaker})")
+def rows_2(r):
+    runs = list(r["runs"][r["primary"]].values())
+    rho = [v["spearman"] for run in runs for v in run["per_size"].values()]
+    return [Row("Finding II: the entropy of D_n falls (Fig. 2a)", "steady decline",
+                f"rank correlation with the iteration {_range(rho)} at every size and seed", r["status"], _under(r))]
 
 
-def row_4(r):
-    return ("App. E: MNND collapses, variance does not (Fig. 7)", "MNND falls ~exponentially; trace slightly",
-            f"MNND ×{_f(r['mnnd_ratio_last_to_first'], '.2f')}, covariance trace ×{_f(r['cov_trace_ratio_last_to_first'], '.2f')}")
+def rows_3(r):
+    v = r["per_storage"][r["primary"].split(",")[0]]
+    e, fixed = v["pooled"]["stored set"], v["pooled"]["fixed subsample"]
+    return [Row("Finding III: entropy predicts log GS (Fig. 2b)", "Pearson r = 0.91",
+                f"pooled r = {_f(e['r'])} ({_f(e['ci_low'])}..{_f(e['ci_high'])}); within one size "
+                f"{_range(list(v['per_size'].values()))}; at a fixed subsample size {_f(fixed['r'])}",
+                r["status"], _under(r))]
 
 
-def row_5(r):
-    parts = []
-    for p, v in r["per_paradigm"].items():
-        if "greedy" in v and "random" in v:
-            g, a = v["greedy"], v["random"]
-            parts.append(f"{p}: H {_f(a['entropy']['mean'], '.1f')}→{_f(g['entropy']['mean'], '.1f')}, GS {_f(a['gs']['mean'], '.2f')}→"
-                         f"{_f(g['gs']['mean'], '.2f')}, FD {_f(a['fd']['mean'], '.1f')}→{_f(g['fd']['mean'], '.1f')}")
-    f1 = r.get("app_f1") or {}
-    if f1:
-        parts.append(f"App. F.1 FD vanilla {_f(f1['fd']['random'], '.1f')}, threshold {_f(f1['fd']['threshold'], '.1f')}, "
-                     f"greedy {_f(f1['fd']['greedy'], '.1f')}")
-    return ("Sec. 5: greedy vs vanilla (Fig. 3, 8-10)", "FID 88.4 → 52.1 at iteration 8 (accumulate); App. F.1 75.7 → 44.7",
-            "vanilla→greedy at the last iteration: " + "; ".join(parts))
+def rows_4(r):
+    runs = list(r["runs"][r["primary"]].values())
+    return [Row("App. E: MNND collapses, variance does not (Fig. 7)", "MNND falls ~exponentially; trace slightly",
+                f"N = {r['n_train']}: MNND ×{_range([x['mnnd_ratio'] for x in runs])}, trace "
+                f"×{_range([x['trace_ratio'] for x in runs])}", r["status"], _under(r))]
 
 
-def row_6(r):
-    g = r["real_share"].get("greedy", {})
-    ours = ", ".join(f"n={n}: {_f(float(v), '.2f')} vs {_f(1 / int(n), '.2f')}" for n, v in g.items() if int(n) >= 3)
-    return ("App. F.2: real share vs 1/n (Fig. 11)", "FFHQ greedy 65% real at iteration 8 (1/n: 12.5%)",
-            f"greedy real share: {ours}")
+def _pairs(c, metric, spec):
+    v = c["metrics"][metric]
+    return f"{v['mean_b']:{spec}} → {v['mean_a']:{spec}} ({v['wins']}/{v['pairs']} pairs)"
 
 
-def row_7(r):
-    w = r["within_class_nnd"]
-    ours = ", ".join(f"{_name(k)}: {_f(v['mean'], '.2f')} ({_f(v['min'], '.2f')}..{_f(v['max'], '.2f')})" for k, v in w.items())
-    return ("Fig. 4: CFG within-class diversity", "vanilla CFG classes collapse; greedy keeps diversity",
-            f"within-class NND of the samples at iteration {r['last_iteration']}: {ours} "
-            f"(real {_f(r['real_within_class_nnd'], '.2f')}){_train_nnd(r)}")
+def rows_5(r):
+    acc, rep = r["per_paradigm"]["accumulate-subsample"], r["per_paradigm"]["replace"]
+    order = r["app_f1"]["greedy_below_threshold"]
+
+    def line(c):
+        return f"vanilla → greedy: FD {_pairs(c, 'fd', '.1f')}, GS {_pairs(c, 'gs', '.2f')}, entropy {_pairs(c, 'entropy', '.1f')}"
+
+    claims = r["claims"]
+    return [Row("Sec. 5: greedy beats vanilla, accumulate-subsample (Fig. 3)", "FID 88.4 → 52.1 at iteration 8 (×0.59)",
+                f"{line(acc['greedy'])}; FD ×{r['fd_ratio_accumulate']:.2f}", claims["accumulate"]),
+            Row("App. F.1: greedy beats vanilla, replace (Figs. 8-10)", "entropy and GS higher, FID lower",
+                line(rep["greedy"]), claims["replace"]),
+            Row("App. F.1: greedy beats the threshold filter (accumulate-subsample)", "FID 44.7 (greedy) vs 75.7 (vanilla)",
+                f"FD greedy {order['mean_a']:.1f}, threshold {order['mean_b']:.1f} ({order['wins']}/{order['pairs']} pairs)",
+                claims["greedy_vs_threshold"])]
 
 
-def _train_nnd(r):
-    """Fig. 4's training-set diversity, when the results carry it."""
-    t = r.get("train_within_class_nnd") or {}
-    return "; of the training sets: " + ", ".join(f"{_name(k)}: {_f(v['mean'], '.2f')}" for k, v in t.items()) if t else ""
+def rows_6(r):
+    low = r["lowest_over_seeds"]
+    ours = ", ".join(f"n = {n}: {float(v):.2f} vs {1 / int(n):.2f}" for n, v in sorted(low.items(), key=lambda kv: int(kv[0])))
+    return [Row("App. F.2: selection keeps real images (Fig. 11)", "FFHQ greedy 65% real at iteration 8 (1/n: 12.5%)",
+                f"greedy's real share, lowest seed: {ours}", r["status"])]
 
 
-def row_8(r):
-    rep = ", ".join(f"{_name(k)}: {_f(v['fd'], '.1f')}" for k, v in r["replace"].items())
-    dec = ", ".join(f"α={k}: {_f(v['fd'], '.1f')}" for k, v in r["threshold_by_alpha"].items())
-    return ("App. G: all 2N; decay rates (Fig. 13-14)", "FID: greedy < all 2N < vanilla; every α beats vanilla",
-            f"replace FD {rep}; accumulate FD vanilla {_f(r['accumulate_vanilla']['fd'], '.1f')}, threshold {dec}")
+def rows_7(r):
+    d, fd = r["within_class_nnd"]["metrics"]["within_class_nnd"], r["fd"]["metrics"]["fd"]
+    return [Row("Fig. 4: selection keeps within-class diversity under CFG", "vanilla's classes become near-identical",
+                f"within-class NND vanilla {d['mean_b']:.2f} → greedy {d['mean_a']:.2f} ({d['wins']}/{d['pairs']} pairs)",
+                r["claims"]["diversity"]),
+            Row("Fig. 4: selection lowers the FID under CFG", "FID lower with selection",
+                f"FD vanilla {fd['mean_b']:.1f} → greedy {fd['mean_a']:.1f} ({fd['wins']}/{fd['pairs']} pairs)",
+                r["claims"]["fid"])]
 
 
-def row_9(r):
+def rows_8(r):
+    rep, order = r["replace"], r["fd_order"]
+    fds = ", ".join(f"{k}: {v['fd']['mean']:.1f}" for k, v in rep.items())
+    dec = ", ".join(f"α = {a}: {v['wins']}/{v['pairs']}" for a, v in r["threshold_by_alpha"].items())
+    return [Row("App. G: all 2N sits between vanilla and greedy (Fig. 13)", "FID: greedy < all 2N < vanilla",
+                f"FD {fds}; pairs greedy < all 2N {order['greedy_below_all']['wins']}/{order['greedy_below_all']['pairs']}, "
+                f"all 2N < vanilla {order['all_below_vanilla']['wins']}/{order['all_below_vanilla']['pairs']}",
+                r["claims"]["fig_13"]),
+            Row("App. G: every decay rate beats vanilla (Fig. 14)", "threshold FID below vanilla at every α",
+                f"seed pairs with a lower FD than vanilla: {dec}", r["claims"]["fig_14"])]
+
+
+def rows_9(r):
     auc = r["auc"]
-    c = r["correlations"].get("spikiness_vs_memorized_share") or {}
+    by_it = [v["mean"] for v in r["auc_by_iteration"].values() if v["mean"] is not None]
     s = r["correlations"].get("stable_rank_vs_memorized_share") or {}
-    return ("Beyond the paper: memorization from the model alone (ch. 9)",
-            "— (arXiv 2512.20963: spiky activations mark memorized inputs)",
-            f"spikiness AUC for near-copies {_f(auc['mean'])} (95% CI {_f(auc['ci_low'])}..{_f(auc['ci_high'])}); "
-            f"r with the near-copy share: spikiness {_f(c.get('r'))}, stable rank {_f(s.get('r'))}")
+    return [Row("Beyond the paper: memorization from the model alone (ch. 9)", "— (arXiv 2512.20963)",
+                f"spikiness AUC pooled {_f(auc['mean'])}, per iteration {_range(by_it) if by_it else 'n/a'}; stable rank "
+                f"r = {_f(s.get('r'))} with the near-copy share", r["status"])]
 
 
-def _mark(result: dict) -> str:
-    return "✓" if result.get("holds") else "✗"
-
-
-def _quality_rows(results: dict) -> list[str]:
-    """One row per chapter that trains models: did its first models learn the data?"""
+def _quality_rows(results: dict, titles: dict) -> list[str]:
+    """One row per chapter that trains models and size: did its first models learn the data?"""
     lines = ["| chapter | N | trace ratio | FD / real floor | near-copies | learned |", "|---|---|---|---|---|---|"]
     for name, r in results.items():
         gate = r.get("quality_gate")
-        if not gate:
+        if not gate or name not in titles:
             continue
-        for n, v in _by_size(gate["per_size"]):
-            lines.append(f"| [{name}]({name}) | {n} | {_f(v['trace_ratio'])} | {_f(v['fd_over_floor'], '.1f')} | "
-                         f"{_f(v['memorized_share'])} | {'✓' if findings.learned_data(v) else '✗'} |")
+        for n, v in sorted(gate["per_size"].items(), key=lambda kv: int(kv[0])):
+            lines.append(f"| [{titles[name]}]({name}) | {n} | {_f(v['trace_ratio_min'])}-{_f(v['trace_ratio_max'])} | "
+                         f"{_f(v['fd_over_floor_min'], '.1f')}-{_f(v['fd_over_floor_max'], '.1f')} | "
+                         f"{_f(v['memorized_share'])} | {'✓' if learned_data(v) else '✗'} |")
     return lines
 
 
+def claim_rows(results: dict, chapters) -> list[tuple[object, Row]]:
+    """(chapter, row) for every claim of every judged chapter that has results."""
+    return [(c, row) for c in chapters if c.name in results for row in c.rows(results[c.name])]
+
+
+def headline(results: dict, chapters) -> dict:
+    """How many of the paper's claims hold, fail and cannot be judged at this scale, and which fail."""
+    rows = [(c, row) for c, row in claim_rows(results, chapters) if not c.beyond_paper]
+    count = {s: [row for _, row in rows if row.status == s] for s in (HOLDS, FAILS, UNTESTABLE)}
+    return {"total": len(rows), **{s: len(v) for s, v in count.items()},
+            "failing": [(c.name, row.claim) for c, row in rows if row.status == FAILS],
+            "untestable": [(c.name, row.claim) for c, row in rows if row.status == UNTESTABLE]}
+
+
 def render(profile: str, results: dict, chapters) -> str:
-    """The summary page: one row per judged chapter of ``chapters`` (``chapters.judged()``), then the quality gate
-    of every chapter that trains models, then every check's sentence."""
-    paper = [c.name for c in chapters if not c.beyond_paper]
-    held = [name for name in paper if name in results and results[name].get("holds")]
-    ran = [name for name in paper if name in results]
+    """The summary page: a row per claim of ``chapters`` (``chapters.judged()``), the first models' quality, then
+    every check's sentence."""
+    head = headline(results, chapters)
+    gate = (f"{MIN_TRACE_RATIO:g} of the real subset's covariance trace and their Fréchet distance is at most "
+            f"{MAX_FD_OVER_FLOOR:g} times the real floor")
     lines = [
-        "# Summary: which findings hold at this scale",
-        "",
-        f"Each row gives the paper's number, ours from `results/{profile}/` (profile **{profile}**), and whether",
-        "this profile's check holds; a ✗ is reported, not tuned away.",
-        "A result that holds on the mean over seeds but not for every seed is marked ✗. The chapters explain each",
-        "check and what differs from the paper's setting.",
-        "",
-        f"**{len(held)} of the paper's {len(ran)} findings hold at this scale.** The last row goes beyond the paper.",
-        "",
-        "| finding | paper | ours | holds |",
-        "|---|---|---|---|",
-    ]
-    for c in chapters:
-        if c.name not in results:
-            lines.append(f"| {c.title} | | not run | |")
-            continue
-        finding, paper_text, ours = c.rows(results[c.name])
-        lines.append(f"| [{finding}]({c.name}) | {paper_text} | {ours} | {_mark(results[c.name])} |")
-    gate = (f"{findings.MIN_TRACE_RATIO} of the real subset's covariance trace and their Fréchet distance is at most "
-            f"{findings.MAX_FD_OVER_FLOOR:g} times the real floor")
+        "# Summary: which of the paper's claims hold at this scale", "",
+        f"**{head[HOLDS]} of the paper's {head['total']} claims hold** at the **{profile}** profile, {head[FAILS]} do not, "
+        f"and {head[UNTESTABLE]} cannot be judged at this scale (their first models fail the quality check). Each row",
+        "gives the paper's number beside ours under the primary choices (samples on the data's grey levels, the copy",
+        "test that merges near-duplicates, the stored set's entropy) and the choices it holds under. A claim holds",
+        "only when it holds for every seed; a result on the mean alone is a ✗.", "",
+        "| claim | paper | ours | holds | holds under |", "|---|---|---|---|---|"]
+    for c, row in claim_rows(results, chapters):
+        lines.append(f"| [{row.claim}]({c.name}) | {row.paper} | {row.ours} | {MARKS[row.status]} | {row.under} |")
+    missing = [c for c in chapters if c.name not in results]
+    lines += [f"| {c.title} | | not run | | |" for c in missing]
+    titles = {c.name: c.title for c in chapters}
     lines += ["", "## Did the models learn the data?", "",
               "At iteration 1 every model is trained on real images. It has learned them when its samples keep at least",
-              f"{gate} (the distance of the real subset itself).", "", *_quality_rows(results),
-              "", "## Every check", ""]
+              f"{gate} (the distance of the real subset itself, against real images outside it), for every seed.", "",
+              *_quality_rows(results, titles), "", "## Every check", ""]
     for c in chapters:
         if c.name in results:
             lines += [f"**[{c.title}]({c.name})**", ""]

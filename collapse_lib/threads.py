@@ -61,3 +61,17 @@ def _faiss():
     except ImportError:  # pragma: no cover - faiss-cpu is a pinned dependency
         return None
     return faiss
+
+
+@contextmanager
+def fixed_threads(n: int):
+    """Run the enclosed torch code on exactly ``n`` threads (float sums, hence trained weights, depend on the thread
+    count), then restore the setting."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -269,6 +269,20 @@ def build(profile: str, names: list[str], params: dict[str, dict], whole: bool) 
     return folder
 
 
+def run_preflight(profile: str) -> int:
+    """Print every need of ``profile`` with its fix, and its projected cost; returns how many needs are missing."""
+    from collapse_lib.preflight import preflight
+
+    checks, cost_lines = preflight(profile)
+    print(f"preflight for the {profile} profile:")
+    for c in checks:
+        print("  " + c.line())
+    print("\n".join("  " + line for line in cost_lines))
+    missing = sum(not c.ok for c in checks)
+    print(f"  {missing} missing: nothing was trained" if missing else "  everything is in place", flush=True)
+    return missing
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--profile", choices=PROFILES, default="cpu")
@@ -278,6 +292,8 @@ def main() -> int:
                     help="set a notebook parameter (YAML value), as papermill's -p; refused if no notebook declares it")
     ap.add_argument("-y", "--yaml", action="append", default=[], metavar="YAML", help="parameters as YAML, as papermill's -y")
     ap.add_argument("--render-only", action="store_true", help="build the HTML of the committed pages, executing nothing")
+    ap.add_argument("--check", action="store_true", help="only check what the profile needs (data, weights, GPU, disk, "
+                    "executor) and print its projected cost; exits 1 when something is missing")
     args = ap.parse_args()
     if args.render_only:
         return render(ROOT)
@@ -294,6 +310,14 @@ def main() -> int:
         return 0
     params = check_profile(args.profile, names)
     apply_overrides(params, selected, overrides(args.parameter, args.yaml))
+    if args.profile == "rehearsal":
+        from collapse_lib import standins
+
+        standins.write_all(ROOT / "_build" / "rehearsal")  # the local stand-ins its params point at
+    if args.check or args.profile in profiles.PREFLIGHT_PROFILES:
+        missing = run_preflight(args.profile)
+        if args.check or missing:
+            return 1 if missing else 0
     folder = build(args.profile, selected, params, whole=not args.only)
     subprocess.run([sys.executable, str(ROOT / "scripts" / "summary.py"), "--profile", args.profile,
                     "--out", str(folder / "book" / "summary.md")], check=True)

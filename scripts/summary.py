@@ -1,4 +1,5 @@
-"""Write the book's summary chapter from results/<profile>/*.json, and the landing page's figure.
+"""Write the book's generated parts: the summary chapter from results/<profile>/*.json, the landing page's figure
+and the method page's loop schematic.
 
     python scripts/summary.py --profile cpu --out book/summary.md
 """
@@ -28,10 +29,12 @@ def story_figure(profile: str, out: Path) -> bool:
     if not path.is_file():
         return False
     table = pd.read_csv(path)
-    sizes = table[(table.experiment == "sizes") & (table.seed == table.seed.min())]
+    sizes = table[table.experiment == "sizes"]
+    if "quantize_samples" in sizes:
+        sizes = sizes[sizes.quantize_samples.fillna(True).astype(bool)]  # the primary storage, every seed
     if sizes.empty:
         return False
-    largest = sizes[sizes.n_train == sizes.n_train.max()]
+    largest = sizes[(sizes.n_train == sizes.n_train.max()) & (sizes.seed == sizes.seed.min())]
     last = int(largest.iteration.max())
     run = experiments.default_runs_root() / largest.run.iloc[0]
     samples = None
@@ -40,8 +43,19 @@ def story_figure(profile: str, out: Path) -> bool:
         samples = {f"N = {int(largest.n_train.iloc[0])}, iteration {n}": imgs for n, imgs in by_it.items()}
     fig = plots.story(sizes, samples)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110, bbox_inches="tight")
+    fig.savefig(out, dpi=200, bbox_inches="tight")
     return True
+
+
+def loop_figure(out: Path) -> None:
+    """The method page's schematic of the three paradigms (the paper's Fig. 5)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from collapse_lib import plots
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    plots.loop_schematic().savefig(out, dpi=200, bbox_inches="tight")
 
 
 def main() -> None:
@@ -51,6 +65,7 @@ def main() -> None:
     args = ap.parse_args()
     Path(args.out).write_text(summary.render(args.profile, read_results(args.profile), chapters.judged()))
     story_figure(args.profile, Path(args.out).parent / "figures" / "story.png")
+    loop_figure(Path(args.out).parent / "figures" / "loop.png")
 
 
 if __name__ == "__main__":

@@ -71,3 +71,32 @@ def nearest_ratio(gen, train):
     train = np.unique(np.asarray(train, np.float64).reshape(len(train), -1), axis=0)
     d = np.sort(pairwise(gen, train), axis=1)
     return np.array([a / b if b > 0 else 0.0 for a, b in zip(d[:, 0], d[:, 1], strict=True)])
+
+
+def single_linkage(x, scale):
+    """Cluster labels: rows joined by a chain of pairs at distance <= scale (union-find over all pairs)."""
+    d = pairwise(x, x)
+    parent = list(range(len(x)))
+
+    def root(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i in range(len(x)):
+        for j in range(i + 1, len(x)):
+            if d[i, j] <= scale:
+                parent[root(j)] = root(i)
+    return np.array([root(i) for i in range(len(x))])
+
+
+def cluster_ratio(gen, train, scale):
+    """Distance to the nearest training row over the distance to the nearest row of another cluster."""
+    labels = single_linkage(train, scale)
+    d = pairwise(gen, train)
+    out = []
+    for row in d:
+        nearest = int(np.argmin(row))
+        other = row[labels != labels[nearest]]
+        out.append(row[nearest] / other.min() if other.min() > 0 else 0.0)
+    return np.array(out)

@@ -234,15 +234,35 @@ def test_unknown_prediction_and_a_bad_ema_are_refused():
 
 
 def test_entropy_of_a_set_on_the_grey_level_grid_falls_when_it_collapses_into_duplicates():
-    from collapse_lib.loop.measure import set_entropy
+    from collapse_lib.loop.measure import distinct_entropy, entropy_readings, set_entropy
 
     rng = np.random.default_rng(0)
     grid = 2 / 16
     spread = np.round(rng.uniform(-1, 1, size=(64, 16)) / grid) * grid  # 64 distinct grid images
     collapsed = np.repeat(spread[:16], 4, axis=0)  # 16 of them, each four times
-    h_spread, distinct_spread = set_entropy(spread, grid)
-    h_collapsed, distinct_collapsed = set_entropy(collapsed, grid)
-    assert distinct_spread == 1.0 and distinct_collapsed == 0.25
-    assert h_collapsed < h_spread - 5
-    # without dequantization the estimator drops duplicates, and the collapsed set looks no less spread out
-    assert set_entropy(collapsed)[0] > set_entropy(spread)[0] - 1
+    readings = entropy_readings(collapsed, grid)
+    assert entropy_readings(spread, grid)["distinct_share"] == 1.0 and readings["distinct_share"] == 0.25
+    assert set_entropy(collapsed, grid) < set_entropy(spread, grid) - 5
+    # the distinct-rows reading drops duplicates, and the collapsed set looks no less spread out
+    assert readings["entropy_distinct"] == distinct_entropy(spread[:16])
+    assert distinct_entropy(collapsed) > distinct_entropy(spread) - 1
+
+
+def test_float_copies_lose_entropy_under_the_books_reading_too():
+    from collapse_lib.loop.measure import set_entropy
+
+    rng = np.random.default_rng(1)
+    spread = rng.uniform(-1, 1, size=(64, 16))
+    copies = np.repeat(spread[:16], 4, axis=0) + rng.normal(0, 0.01, (64, 16))  # near-copies, all distinct
+    assert set_entropy(copies) < set_entropy(spread) - 5
+
+
+def test_entropy_at_a_fixed_subsample_size_removes_the_estimators_dependence_on_n():
+    from collapse_lib.loop.measure import fixed_size_entropy, set_entropy
+
+    rng = np.random.default_rng(2)
+    small, large = rng.normal(size=(64, 8)), rng.normal(size=(1024, 8))  # the same Gaussian, 64 and 1,024 draws
+    assert fixed_size_entropy(small) == set_entropy(small)
+    gap_plain = abs(set_entropy(large) - set_entropy(small))
+    gap_fixed = abs(fixed_size_entropy(large) - fixed_size_entropy(small))
+    assert gap_fixed < gap_plain

@@ -130,7 +130,18 @@ def test_knn_self_search_excludes_self_even_with_duplicates(rng, backend):
 
 def test_nearest_ratio_matches_brute_force(rng):
     gen, train = rng.normal(size=(60, 7)), rng.normal(size=(90, 7))
-    np.testing.assert_allclose(metrics.nearest_ratio(gen, train), ref.nearest_ratio(gen, train), rtol=1e-12)
+    np.testing.assert_allclose(metrics.nearest_ratio(gen, train, scale=0.0), ref.nearest_ratio(gen, train), rtol=1e-12)
+    for scale in (0.3, 0.8, 1.5):  # merges from a few pairs to long chains
+        np.testing.assert_allclose(metrics.nearest_ratio(gen, train, scale=scale), ref.cluster_ratio(gen, train, scale),
+                                   rtol=1e-12)
+
+
+def test_duplicate_clusters_match_single_linkage(rng):
+    x = np.concatenate([rng.normal(size=(30, 4)), rng.normal(size=(5, 4)) * 0.01 + 5])
+    for scale in (0.0, 0.2, 1.0):
+        ours, plain = metrics.duplicate_clusters(x, scale), ref.single_linkage(x, scale)
+        same = ours[:, None] == ours[None, :]
+        assert (same == (plain[:, None] == plain[None, :])).all(), scale
 
 
 def test_memorized_share_counts_near_copies(rng):
@@ -138,10 +149,12 @@ def test_memorized_share_counts_near_copies(rng):
     copies = train[:30] + rng.normal(size=(30, 16)) * 0.01  # near-copies of 30 training images
     novel = rng.normal(size=(70, 16)) * 3  # fresh draws from the same distribution
     gen = np.concatenate([copies, novel])
-    expected = float(np.mean(ref.nearest_ratio(gen, train) < 1 / 3))
+    scale = metrics.copy_scale(train)
+    expected = float(np.mean(ref.cluster_ratio(gen, train, scale) < 1 / 3))
     assert metrics.memorized_share(gen, train) == pytest.approx(expected)
     assert 0.3 <= metrics.memorized_share(gen, train) <= 0.35  # the copies, and no fresh draw in 16 dimensions
     assert metrics.memorized_share(novel, train) == 0.0
+    assert metrics.memorized_share_raw(gen, train) == pytest.approx(float(np.mean(ref.nearest_ratio(gen, train) < 1 / 3)))
 
 
 def test_memorized_share_counts_a_duplicated_training_image_once(rng):
@@ -149,8 +162,75 @@ def test_memorized_share_counts_a_duplicated_training_image_once(rng):
     doubled = np.concatenate([train, train[:10]])  # ten images appear twice
     copies = train[:10] + 1e-3
     assert metrics.memorized_share(copies, doubled) == 1.0
+    assert metrics.memorized_share_raw(copies, doubled) == 1.0
     with pytest.raises(ValueError, match="ratio"):
         metrics.memorized_share(copies, train, ratio=1.5)
+
+
+def _grey(x):
+    """Images in [-1, 1] stored at the digits' 17 grey levels."""
+    return np.round((np.clip(x, -1, 1) + 1) * 8) / 8 - 1
+
+
+def _constructed_training_set(rng, quantized: bool):
+    """D_n of 20 distinct images, one of them (A) with 9 near-identical versions beside it, and one (B) held 3
+    times exactly: the set a self-consuming loop hands itself once its model repeats a few images."""
+    distinct = rng.uniform(-1, 1, (20, 64))
+    if quantized:  # versions differ by a grey level on a few pixels, as stored copies do
+        versions = np.repeat(distinct[:1], 9, 0)
+        for v in versions:
+            v[rng.choice(64, 3, replace=False)] += rng.choice([-0.125, 0.125], 3)
+        store = _grey
+    else:  # versions differ by a little noise everywhere, as float copies do
+        versions = distinct[:1] + rng.normal(0, 0.02, (9, 64))
+        store = lambda x: x  # noqa: E731
+    train = store(np.concatenate([distinct, versions, distinct[1:2], distinct[1:2]]))
+    return train, store(distinct), store, versions
+
+
+def _new_version(rng, image, quantized: bool):
+    """One more version of an image, like the stored ones but equal to none of them."""
+    if not quantized:
+        return image + rng.normal(0, 0.02, image.shape)
+    out = image.copy()
+    out[:, rng.choice(64, 3, replace=False)] += rng.choice([-0.125, 0.125], 3)
+    return _grey(out)
+
+
+@pytest.mark.parametrize("quantized", [False, True])
+def test_a_copy_of_a_cluster_of_near_duplicates_is_a_copy(rng, quantized):
+    train, distinct, store, versions = _constructed_training_set(rng, quantized)
+    scale = metrics.copy_scale(distinct)
+    inside = _new_version(rng, distinct[:1], quantized)  # a sample among A's versions
+    assert not (np.abs(train - inside).sum(1) == 0).any()
+    assert metrics.memorized_share(inside, train, scale=scale) == 1.0
+    assert metrics.nearest_ratio(inside, train, scale=0.0)[0] > 1 / 3  # the plain test misses it: A's versions
+    assert metrics.memorized_share_raw(inside, train) == 0.0  # are each other's second neighbours
+
+
+@pytest.mark.parametrize("quantized", [False, True])
+def test_a_sample_midway_between_two_images_is_not_a_copy(rng, quantized):
+    train, distinct, store, _ = _constructed_training_set(rng, quantized)
+    midway = store((distinct[2:3] + distinct[3:4]) / 2)
+    assert metrics.memorized_share(midway, train, scale=metrics.copy_scale(distinct)) == 0.0
+    assert metrics.memorized_share_raw(midway, train) == 0.0
+
+
+@pytest.mark.parametrize("quantized", [False, True])
+def test_a_copy_of_an_image_held_several_times_exactly_is_a_copy(rng, quantized):
+    train, distinct, store, _ = _constructed_training_set(rng, quantized)
+    exact = distinct[1:2].copy()
+    assert metrics.memorized_share(exact, train, scale=metrics.copy_scale(distinct)) == 1.0
+    assert metrics.memorized_share_raw(exact, train) == 1.0
+    assert metrics.memorized_share(exact, train) == 1.0  # the scale inferred from train itself
+
+
+def test_the_inferred_scale_never_merges_two_real_digits():
+    from collapse_lib.data import load_digits
+
+    digits = load_digits().to_float().reshape(-1, 64)
+    labels = metrics.duplicate_clusters(digits, metrics.copy_scale(digits))
+    assert len(np.unique(labels)) == len(np.unique(digits, axis=0))
 
 
 def test_roc_auc_is_the_share_of_correctly_ordered_pairs(rng):

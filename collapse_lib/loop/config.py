@@ -26,7 +26,7 @@ PARADIGMS = ("replace", "accumulate", "accumulate-subsample")
 UNHASHED = ("save_models",)
 #: config keys copied into each row of a run's tidy table (they say which run a row comes from)
 TABLE_KEYS = ("name", "dataset", "paradigm", "selector", "n_train", "seed", "pool_factor", "conditional",
-              "guidance", "alpha", "model", "train_steps")
+              "guidance", "alpha", "quantize_samples", "model", "train_steps")
 
 
 class ConfigError(ValueError):
@@ -57,6 +57,7 @@ class RunConfig:
     metric_feature: str = "pixel"  # feature space of GS, entropy, MNND, covariance trace
     fd_feature: str | None = "pixel"  # feature space of the Fréchet distance to the real set (None: skip)
     dinov2_path: str = "facebook/dinov2-small"  # hub id or local folder
+    inception_path: str | None = None  # a TorchScript FID feature extractor (None: torch-fidelity's Inception-v3)
     # denoiser and training
     model: str = "mlp"  # mlp | unet-small | unet-cifar | unet-mnist
     width: int = 256  # mlp width

@@ -57,7 +57,7 @@ class _Context:
             if name not in built:
                 built[name] = make_features(name, real_images=self.data.to_float(), real_labels=self.data.labels,
                                             cache_dir=self.cache_dir, device=str(device), dinov2_path=cfg.dinov2_path,
-                                            num_classes=self.data.num_classes)
+                                            num_classes=self.data.num_classes, inception_path=cfg.inception_path)
             return built[name]
 
         self.evaluator = Evaluator.for_run(cfg, self.data, self.real, self.scheduler, featurizer)

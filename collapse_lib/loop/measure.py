@@ -22,12 +22,19 @@ import numpy as np
 
 from .paradigms import Pool
 
-METRICS_VERSION = 7  # 1: G_n metrics on every sample; 2: on the first n_train samples;
+METRICS_VERSION = 8  # 1: G_n metrics on every sample; 2: on the first n_train samples;
 # 3: Fréchet distances in the features of a classifier with seeded initial weights (features.ClassifierFeatures);
 # 4: conditional runs also measure the within-class NND of the training set D_n;
 # 5: memorization and quality references: memorized_share, gs_ratio, trace_ratio, fd_floor, fd_noise, and the
 #    distinct share of D_n; 6: the model's own signals, spikiness of G_n's hidden representation and stable rank;
-#    7: pixel sets stored at the data's grey levels are dequantized before their entropy is estimated
+#    7: pixel sets stored at the data's grey levels are dequantized before their entropy is estimated;
+#    8: the near-copy share merges D_n's near-duplicates first (memorized_share; the plain test stays as
+#    memorized_share_raw), entropy also read on distinct rows and at a fixed subsample size, and Fréchet distances
+#    measured against the real images outside D_1 (so the floor does not vanish as N nears the data set's size)
+#: the number of rows the entropy is also read at (the KL estimate falls with the number of points, so sets of
+#: different sizes compare only at one size), and how many seeded subsamples that reading averages
+ENTROPY_SUBSAMPLE = 64
+ENTROPY_DRAWS = 8
 
 
 def evaluation_set(g_n: Pool, n_train: int) -> Pool:
@@ -58,34 +65,60 @@ def quiet_frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
         return frechet_distance(a, b)
 
 
-def memorization_metrics(f_gen: np.ndarray, f_train: np.ndarray, real_trace: float) -> dict:
-    """How close G_n sits to D_n: near-copy share, GS over D_n's own MNND, spread relative to the real subset."""
-    from ..metrics import covariance_trace, generalization_score, memorized_share_raw, mnnd
+def memorization_metrics(f_gen: np.ndarray, f_train: np.ndarray, real_trace: float, copy_scale: float) -> dict:
+    """How close G_n sits to D_n: the near-copy share (D_n's images within ``copy_scale`` of each other count as one;
+    and the plain ratio test beside it), GS over D_n's own MNND, spread relative to the real subset."""
+    from ..metrics import covariance_trace, generalization_score, memorized_share, memorized_share_raw, mnnd
 
     gs = generalization_score(f_gen, f_train)
-    return {"gs": gs, "memorized_share": memorized_share_raw(f_gen, f_train), "gs_ratio": gs / mnnd(f_train),
-            "trace_ratio": covariance_trace(f_gen) / real_trace}
+    return {"gs": gs, "memorized_share": memorized_share(f_gen, f_train, scale=copy_scale),
+            "memorized_share_raw": memorized_share_raw(f_gen, f_train), "copy_scale": copy_scale,
+            "gs_ratio": gs / mnnd(f_train), "trace_ratio": covariance_trace(f_gen) / real_trace}
 
 
-def set_entropy(features: np.ndarray, grid_step: float | None = None, seed: int = 0) -> tuple[float, float]:
-    """KL entropy of a set and the share of its rows that are distinct.
+def set_entropy(features: np.ndarray, grid_step: float | None = None, seed: int = 0) -> float:
+    """The book's entropy of a set: the KL estimate of the set as stored.
 
     With ``grid_step`` (pixel features of images stored at the data's grey levels) every coordinate is first
     dequantized: uniform noise over its grey-level cell, seeded, the usual way to give discrete images a density
-    (Theis et al., 2016). Copies of one image then count as close points, so a set that collapses into
-    duplicates loses entropy, as it should; without dequantization the estimator would drop the duplicates and
-    a set of a few images repeated many times would look *more* spread out. Without ``grid_step`` duplicates
-    are dropped (``kl_entropy``'s rule), which is right for continuous features.
+    (Theis et al., 2016). Copies of one image then count as close points, as copies of a float image already
+    are, so under both storages a set that collapses into copies loses entropy. (Dropping exact duplicates
+    instead, ``distinct_entropy``, makes a set of a few images repeated many times look spread out.)
     """
     from ..metrics import kl_entropy
 
-    distinct = len(np.unique(features, axis=0)) / len(features)
     if grid_step:
         rng = np.random.default_rng(seed)
         features = features + rng.uniform(-grid_step / 2, grid_step / 2, size=features.shape).astype(features.dtype)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*exact duplicate rows.*", category=RuntimeWarning)
-        return kl_entropy(features), distinct
+        return kl_entropy(features)
+
+
+def distinct_entropy(features: np.ndarray) -> float:
+    """The sensitivity reading: the KL estimate of the set's distinct rows (a duplicate adds nothing)."""
+    from ..metrics import kl_entropy
+
+    distinct = np.unique(features, axis=0)
+    return kl_entropy(distinct) if len(distinct) > 1 else float("nan")
+
+
+def fixed_size_entropy(features: np.ndarray, grid_step: float | None = None, size: int = ENTROPY_SUBSAMPLE,
+                       draws: int = ENTROPY_DRAWS, seed: int = 0) -> float:
+    """``set_entropy`` of ``size`` rows drawn without replacement, averaged over ``draws`` seeded draws (the whole set
+    when it holds no more than ``size`` rows): comparable across sets of different sizes."""
+    if len(features) <= size:
+        return set_entropy(features, grid_step, seed)
+    rng = np.random.default_rng(seed)
+    return float(np.mean([set_entropy(features[rng.choice(len(features), size, replace=False)], grid_step, seed + d)
+                          for d in range(draws)]))
+
+
+def entropy_readings(features: np.ndarray, grid_step: float | None) -> dict:
+    """The entropy of a training set three ways (see the method page) and its share of distinct rows."""
+    return {"entropy": set_entropy(features, grid_step), "entropy_distinct": distinct_entropy(features),
+            "entropy_fixed_n": fixed_size_entropy(features, grid_step),
+            "distinct_share": len(np.unique(features, axis=0)) / len(features)}
 
 
 def model_metrics(model, g_eval: Pool, scheduler, conditional: bool) -> dict:
@@ -105,11 +138,19 @@ class Evaluator:
     and the full real set (``all_real``), the storage grid (``grid_step``), and the noise schedule and
     conditioning that the model's own signals are read with."""
 
-    def __init__(self, *, metric_features, fd_features, real: Pool, all_real: np.ndarray, n_eval: int,
+    def __init__(self, *, metric_features, fd_features, real: Pool, fd_reference: np.ndarray, n_eval: int,
                  grid_step: float | None, scheduler, conditional: bool):
         self.metric_features, self.fd_features, self.real = metric_features, fd_features, real
         self.n_eval, self.grid_step, self.scheduler, self.conditional = n_eval, grid_step, scheduler, conditional
-        self.real_fd = fd_features(all_real) if fd_features is not None else None
+        self.real_fd = fd_features(fd_reference) if fd_features is not None else None
+        self.fd_reference_size = len(fd_reference)
+
+    @staticmethod
+    def held_out(data, real: Pool) -> np.ndarray:
+        """The real images outside D_1, the Fréchet reference: a sample the model never saw scores the same
+        against it as D_1 itself does (the floor). All real images when D_1 holds nearly all of them."""
+        rest = ~np.isin(data.ids, real.index)
+        return data.to_float(np.flatnonzero(rest)) if rest.sum() >= 2 else data.to_float()
 
     @classmethod
     def for_run(cls, cfg, data, real: Pool, scheduler, featurizer) -> Evaluator:
@@ -121,8 +162,16 @@ class Evaluator:
         grid = 2.0 / data.max_value if cfg.quantize_samples and cfg.metric_feature == "pixel" else None
         return cls(metric_features=featurizer(cfg.metric_feature),
                    fd_features=featurizer(cfg.fd_feature) if cfg.fd_feature is not None else None,
-                   real=real, all_real=data.to_float(), n_eval=cfg.n_train, grid_step=grid, scheduler=scheduler,
-                   conditional=cfg.conditional)
+                   real=real, fd_reference=cls.held_out(data, real), n_eval=cfg.n_train, grid_step=grid,
+                   scheduler=scheduler, conditional=cfg.conditional)
+
+    @cached_property
+    def copy_scale(self) -> float:
+        """The distance within which D_n's images count as one for the near-copy test: ``MERGE_FRACTION`` x the
+        MNND of the real subset D_1 (a clean reference; D_n itself fills with copies)."""
+        from ..metrics import copy_scale
+
+        return copy_scale(self.metric_features(self.real.images))
 
     @cached_property
     def real_trace(self) -> float:
@@ -133,7 +182,7 @@ class Evaluator:
 
     @cached_property
     def fd_references(self) -> dict:
-        """Fréchet distances of the real subset D_1 (the floor at this N) and of clipped noise to the full real set."""
+        """Fréchet distances of the real subset D_1 (the floor at this N) and of clipped noise to the reference."""
         fake = noise_images(len(self.real), self.real.images.shape[1:])
         return {"fd_floor": quiet_frechet_distance(self.fd_features(self.real.images), self.real_fd),
                 "fd_noise": quiet_frechet_distance(self.fd_features(fake), self.real_fd)}
@@ -151,11 +200,10 @@ def measure(ev: Evaluator, d_n: Pool, g_n: Pool, n: int, model=None) -> dict:
     g_eval = evaluation_set(g_n, ev.n_eval)
     f_train, f_gen = ev.metric_features(d_n.images), ev.metric_features(g_eval.images)
     sources, counts = np.unique(d_n.source, return_counts=True)
-    h_train, distinct = set_entropy(f_train, ev.grid_step)
     m = {
         "iteration": n, "metrics_version": METRICS_VERSION,
-        **memorization_metrics(f_gen, f_train, ev.real_trace), "entropy": h_train, "distinct_share": distinct,
-        "mnnd": mnnd(f_train), "cov_trace": covariance_trace(f_train), "gen_entropy": set_entropy(f_gen, ev.grid_step)[0],
+        **memorization_metrics(f_gen, f_train, ev.real_trace, ev.copy_scale), **entropy_readings(f_train, ev.grid_step),
+        "mnnd": mnnd(f_train), "cov_trace": covariance_trace(f_train), "gen_entropy": set_entropy(f_gen, ev.grid_step),
         "gen_mnnd": mnnd(f_gen), "gen_cov_trace": covariance_trace(f_gen),
         "real_share": float(np.mean(d_n.source == 0)), "n_train_set": len(d_n), "n_generated": len(g_n),
         "n_evaluated": len(g_eval),
@@ -164,7 +212,8 @@ def measure(ev: Evaluator, d_n: Pool, g_n: Pool, n: int, model=None) -> dict:
         **model_metrics(model, g_eval, ev.scheduler, ev.conditional),
     }
     if ev.fd_features is not None:
-        m.update(fd=quiet_frechet_distance(ev.fd_features(g_eval.images), ev.real_fd), **ev.fd_references)
+        m.update(fd=quiet_frechet_distance(ev.fd_features(g_eval.images), ev.real_fd), **ev.fd_references,
+                 fd_reference_size=ev.fd_reference_size)
     if ev.conditional:
         m["within_class_nnd"] = within_class_nnd(f_gen, g_eval.labels)
         m["train_within_class_nnd"] = within_class_nnd(f_train, d_n.labels)

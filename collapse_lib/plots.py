@@ -21,8 +21,9 @@ from . import selection
 sns.set_theme(style="whitegrid", context="notebook", rc={"legend.fontsize": 9, "axes.titlesize": 10,
                                                         "axes.labelsize": 10, "xtick.labelsize": 9, "ytick.labelsize": 9,
                                                         "figure.dpi": 100, "savefig.dpi": 200})
-#: the widest figure, in inches at 100 dpi: the book's content column is about 780 px wide
-MAX_WIDTH = 7.6
+#: the widest figure, in inches at 100 dpi: the book's content column is about 700 px wide at a 1280 px window, so
+#: a figure this wide is shown at its own size and its 9 pt fonts stay 9 pt
+MAX_WIDTH = 6.9
 
 
 def _sharp_inline() -> None:
@@ -452,23 +453,23 @@ def _box(ax, x, y, text, color="#ffffff", w=1.5, h=0.56):
 
     ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.04,rounding_size=0.12",
                                 fc=color, ec="0.3", lw=1.0))
-    ax.text(x, y, text, ha="center", va="center", fontsize=9)
+    ax.text(x, y, text, ha="center", va="center", fontsize=9.5)
 
 
 def _arrow(ax, a, b, text="", color="0.25", curve=0.0):
     ax.annotate("", xy=b, xytext=a, arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.2,
                                                  "connectionstyle": f"arc3,rad={curve}", "shrinkA": 2, "shrinkB": 2})
     if text:
-        ax.text((a[0] + b[0]) / 2, (a[1] + b[1]) / 2 + 0.2, text, ha="center", va="bottom", fontsize=8, color=color)
+        ax.text((a[0] + b[0]) / 2, (a[1] + b[1]) / 2 + 0.2, text, ha="center", va="bottom", fontsize=9, color=color)
 
 
 def loop_schematic():
     """Fig. 5: the three paradigms of the self-consuming loop, and where selection plugs in (orange)."""
     sel = selection.get("greedy").color
-    fig, ax = plt.subplots(figsize=(MAX_WIDTH, 4.6))
+    fig, ax = plt.subplots(figsize=(MAX_WIDTH, 4.9))
     rows = {"replace": 3.0, "accumulate": 1.65, "accumulate-subsample": 0.3}
     for name, y in rows.items():
-        ax.text(-0.15, y + 0.45, name, fontsize=10, fontweight="bold", ha="left")
+        ax.text(0.05, y - 0.5, name, fontsize=10, fontweight="bold", ha="left", va="center")
         _box(ax, 0.8, y, r"$\mathcal{D}_n$", "#e8f1fa")
         _box(ax, 2.7, y, "train a fresh\ndenoiser")
         _box(ax, 4.6, y, r"sample $\mathcal{G}_n$", "#fdf0e0")
@@ -477,8 +478,8 @@ def loop_schematic():
     y = rows["replace"]
     _box(ax, 6.5, y, "keep N of 2N", "#ffffff")
     _arrow(ax, (5.35, y), (5.75, y))
-    ax.text(5.55, y - 0.42, "2N", ha="center", fontsize=8, color="0.25")
-    ax.text(6.5, y - 0.5, "selection plugs in here", ha="center", fontsize=8, color=sel)
+    ax.text(5.55, y + 0.08, "2N", ha="center", va="bottom", fontsize=9, color="0.25")
+    ax.text(6.5, y - 0.5, "selection plugs in here", ha="center", fontsize=9, color=sel)
     _arrow(ax, (6.5, y + 0.28), (0.8, y + 0.28), r"$\mathcal{D}_{n+1}$ (vanilla: all N samples)", curve=0.25)
     y = rows["accumulate"]
     _box(ax, 6.5, y, "real + every\n" + r"$\mathcal{G}_1 \ldots \mathcal{G}_n$", "#ffffff")
@@ -489,13 +490,13 @@ def loop_schematic():
     _box(ax, 8.35, y, "choose N", "#ffffff", w=1.2)
     _arrow(ax, (5.35, y), (5.75, y))
     _arrow(ax, (7.25, y), (7.75, y))
-    ax.text(8.35, y - 0.5, "selection plugs in here", ha="center", fontsize=8, color=sel)
+    ax.text(8.35, y - 0.5, "selection plugs in here", ha="center", fontsize=9, color=sel)
     _arrow(ax, (8.35, y + 0.28), (0.8, y + 0.28), r"$\mathcal{D}_{n+1}$ (vanilla: N at random)", curve=0.2)
     for x, yy, w in ((6.5, rows["replace"], 1.5), (8.35, rows["accumulate-subsample"], 1.2)):
         ax.add_patch(plt.Rectangle((x - w / 2 - 0.05, yy - 0.33), w + 0.1, 0.66, fill=False, ec=sel, lw=2))
-    ax.text(0.8, -0.55, r"$\mathcal{D}_1$: N real images (nested across sizes)", ha="center", fontsize=8, color="0.3")
-    ax.set_xlim(-0.2, 9.2)
-    ax.set_ylim(-0.8, 3.9)
+    ax.text(0.05, -0.62, r"$\mathcal{D}_1$: N real images (nested across sizes)", ha="left", fontsize=9, color="0.3")
+    ax.set_xlim(-0.1, 9.2)
+    ax.set_ylim(-0.8, 3.75)
     ax.axis("off")
     fig.tight_layout()
     return fig

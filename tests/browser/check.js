@@ -11,7 +11,7 @@
       if (box.width === 0 || style.display === "none" || style.visibility === "hidden") return;
       if (el.closest("details:not([open])")) return;  // folded away: not shown
       if (box.right > right) problems.push({kind: "wider than the column", what: describe(el), by: Math.round(box.right - right)});
-      var clips = ["auto", "scroll", "hidden"].indexOf(style.overflowX) >= 0;
+      var clips = ["auto", "scroll", "hidden"].indexOf(style.overflowX) >= 0 && style.display !== "inline";
       if (clips && el.scrollWidth > el.clientWidth + 2 && el.clientWidth > 0)
         problems.push({kind: "content cut or scrolled sideways", what: describe(el), by: el.scrollWidth - el.clientWidth});
     });
@@ -26,7 +26,7 @@
     if (path) problems.push({kind: "machine path in the text", what: path[0]});
     document.querySelectorAll("details").forEach(function (d) {
       var summary = d.querySelector("summary");
-      var body = (d.innerText || "").replace(summary ? summary.innerText : "", "").trim();
+      var body = (d.textContent || "").replace(summary ? summary.textContent : "", "").trim();
       if (summary && /show code cell source/i.test(summary.innerText) && body === "") problems.push({kind: "empty code toggle"});
     });
     var out = document.createElement("pre");

@@ -2,7 +2,7 @@
 # The work happens in scripts/dev.sh, which also runs without make: `bash scripts/dev.sh test`.
 PROFILE ?= cpu
 
-.PHONY: env test book html bench lock nbval-refresh
+.PHONY: env test book html bench lock nbval-refresh rehearsal check-paper
 env:
 	@bash scripts/dev.sh env
 test:
@@ -11,6 +11,10 @@ book:
 	@bash scripts/dev.sh book $(PROFILE)
 html:
 	@bash scripts/dev.sh html
+rehearsal:
+	@bash scripts/dev.sh book rehearsal
+check-paper:
+	@bash scripts/dev.sh check paper
 bench:
 	@bash scripts/dev.sh bench
 lock:

@@ -189,3 +189,45 @@ def render(profile: str, results: dict, chapters) -> str:
             lines += [f"- {'✓' if ok else '✗'} {text}" for ok, text in c.verdicts(results[c.name])]
             lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _scale(profile: str) -> dict:
+    """What the shown profile runs, from its parameter files: data, denoiser, the Findings I-III sizes, float32
+    sizes, iterations and seeds, and the feature space of the distances."""
+    from .profiles import profile_parameters
+
+    p = profile_parameters(profile, "01_generalization_to_memorization")
+    return {"base": p.get("base", {}), "sizes": p.get("sizes", []), "float_sizes": p.get("float_sizes", []),
+            "iterations": p.get("iterations"), "seeds": p.get("seeds", [])}
+
+
+def glance(profile: str, results: dict, chapters, paper_results: bool = False, gpu_measured: bool = False) -> str:
+    """The landing page's first screen: the scale of the shown profile, how many of the paper's claims hold, the
+    ones that do not (linked), and whether the paper profile has been executed."""
+    head, sc = headline(results, chapters), _scale(profile)
+    base = sc["base"]
+    sizes = ", ".join(f"{n:,}" for n in sc["sizes"])
+    floats = " and ".join(f"{n:,}" for n in sc["float_sizes"])
+    link = lambda name, claim: f"[{claim}]({name})"  # noqa: E731
+    failing = "; ".join(link(n, c) for n, c in head["failing"]) or "none"
+    untestable = "; ".join(link(n, c) for n, c in head["untestable"]) or "none"
+    paper = ("The **paper profile** (CIFAR-10, the Appendix D UNets, DINOv2 features, FID) has results under "
+             "`results/paper/`." if paper_results else
+             "The **paper profile** (CIFAR-10 subsets of 1,024-32,768 images, the Appendix D UNets, DINOv2 features, "
+             "FID) **has not been executed**: no GPU was available to this project. No CIFAR-10 number in this book is "
+             "ours; its code path is rehearsed end to end on CPU stand-ins in the tests.")
+    gpu = " A GPU check has been measured (`results/gpu/`)." if gpu_measured else ""
+    return "\n".join([
+        "```{admonition} At a glance",
+        ":class: tip",
+        f"**{head[HOLDS]} of the paper's {head['total']} claims hold at this scale**, {head[FAILS]} do not and "
+        f"{head[UNTESTABLE]} cannot be judged here ([summary](summary)).",
+        "",
+        f"- **Scale shown** (the `{profile}` profile): scikit-learn's 8×8 handwritten digits ({base.get('dataset')}); "
+        f"N = {sizes} training images for Findings I-III, {sc['iterations']} iterations, {len(sc['seeds'])} seeds; "
+        f"samples stored on the digits' grey levels, and as float32 for N = {floats}; a residual-MLP denoiser "
+        f"(width {base.get('width')}); distances in pixel space.",
+        f"- **Do not hold:** {failing}.",
+        f"- **Not testable at this scale:** {untestable}.",
+        f"- {paper}{gpu}",
+        "```", ""])

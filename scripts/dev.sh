@@ -4,6 +4,9 @@
 #   bash scripts/dev.sh test           lint + unit tests + nbval notebook regression
 #   bash scripts/dev.sh html           render the committed pages to HTML (seconds; executes nothing)
 #   bash scripts/dev.sh book [PROFILE] execute the notebooks with papermill and build the HTML book
+#                                      (paper and rehearsal check what they need first; rehearsal: the paper
+#                                      profile on CPU stand-ins)
+#   bash scripts/dev.sh check PROFILE  only check what a profile needs (data, weights, GPU, disk, executor)
 #   bash scripts/dev.sh bench          speed benchmarks (ratios against references timed in the same run)
 #   bash scripts/dev.sh lock           re-pin requirements.lock from requirements.in
 #   bash scripts/dev.sh nbval-refresh  re-execute the notebooks at smoke defaults into tests/nbval/
@@ -58,6 +61,11 @@ cmd_book() {
   "$VENV/bin/python" scripts/build_book.py --profile "${1:-cpu}"
 }
 
+cmd_check() {
+  cmd_env
+  "$VENV/bin/python" scripts/build_book.py --profile "${1:-paper}" --check
+}
+
 cmd_html() {
   cmd_env
   "$VENV/bin/python" scripts/build_book.py --render-only
@@ -91,9 +99,10 @@ case "${1:-}" in
   env) cmd_env ;;
   test) shift; cmd_test "$@" ;;
   book) shift; cmd_book "$@" ;;
+  check) shift; cmd_check "$@" ;;
   html) cmd_html ;;
   bench) shift; cmd_bench "$@" ;;
   lock) cmd_lock ;;
   nbval-refresh) shift; cmd_nbval_refresh "$@" ;;
-  *) die "usage: bash scripts/dev.sh env|test|html|book [PROFILE]|bench|lock|nbval-refresh" ;;
+  *) die "usage: bash scripts/dev.sh env|test|html|book [PROFILE]|check PROFILE|bench|lock|nbval-refresh" ;;
 esac

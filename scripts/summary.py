@@ -63,7 +63,12 @@ def main() -> None:
     ap.add_argument("--profile", default="cpu")
     ap.add_argument("--out", default=str(ROOT / "book" / "summary.md"))
     args = ap.parse_args()
-    Path(args.out).write_text(summary.render(args.profile, read_results(args.profile), chapters.judged()))
+    results = read_results(args.profile)
+    Path(args.out).write_text(summary.render(args.profile, results, chapters.judged()))
+    paper_done = bool(list((ROOT / "results" / "paper").glob("*.json")))
+    gpu_done = (ROOT / "results" / "gpu" / "gpu_check.json").is_file()
+    (Path(args.out).parent / "glance.md").write_text(summary.glance(args.profile, results, chapters.judged(),
+                                                                    paper_done, gpu_done))
     story_figure(args.profile, Path(args.out).parent / "figures" / "story.png")
     loop_figure(Path(args.out).parent / "figures" / "loop.png")
 

@@ -145,7 +145,7 @@ def _remeasure_if_stale(ctx: _Context, n: int, generations: dict[int, Pool]) -> 
     d_n = readback.stored_training_set(ctx.run_dir, n, ctx.data, generations.__getitem__)
     stored = readback.stored_model(ctx.run_dir, n)
     metrics = {**measure(ctx.evaluator, d_n, generations[n], n, model=stored and stored[0]), "remeasured": True}
-    metrics.update({k: old[k] for k in ("trained", "train_seconds", "sample_seconds") if k in old})
+    metrics.update({k: old[k] for k in store.BOOKKEEPING if k in old and k != "remeasured"})
     _record_metrics(ctx, n, metrics)
 
 

@@ -13,7 +13,9 @@ itself lives in ``iterations``.
 
 from __future__ import annotations
 
+import os
 import warnings
+from contextlib import nullcontext
 from pathlib import Path
 
 from .. import paths
@@ -23,7 +25,7 @@ from .config import RunConfig
 from .readback import is_complete
 
 
-def claim(run_dir: Path, cfg: RunConfig) -> None:
+def claim(run_dir: Path, cfg: RunConfig, *, write: bool = True) -> None:
     """Mark ``run_dir`` as the folder of ``cfg`` (its config.json), or refuse a folder that holds another run.
 
     A damaged config.json in the folder named by this config's hash is rewritten (the name proves whose it is)."""
@@ -38,7 +40,8 @@ def claim(run_dir: Path, cfg: RunConfig) -> None:
                 raise
             warnings.warn(f"{err}; rewritten from the run's config", RuntimeWarning, stacklevel=3)
             old = cfg.to_dict()
-            atomic_write_json(path, {"config": old, "hash": cfg.config_hash()})
+            if write:
+                atomic_write_json(path, {"config": old, "hash": cfg.config_hash()})
         same = {k: v for k, v in old.items() if k != "save_models"} == \
             {k: v for k, v in cfg.to_dict().items() if k != "save_models"}
         if not same:
@@ -46,7 +49,8 @@ def claim(run_dir: Path, cfg: RunConfig) -> None:
         return
     if any(run_dir.glob("iter_*")):
         raise FileExistsError(f"{run_dir} holds iterations but no config.json; choose another --out")
-    atomic_write_json(path, {"config": cfg.to_dict(), "hash": cfg.config_hash()})
+    if write:
+        atomic_write_json(path, {"config": cfg.to_dict(), "hash": cfg.config_hash()})
 
 
 def run_loop(cfg: RunConfig, *, out: Path | None = None, runs_root: str | Path | None = None,
@@ -63,8 +67,11 @@ def run_loop(cfg: RunConfig, *, out: Path | None = None, runs_root: str | Path |
     run_dir = Path(out) if out is not None else store.run_dir_of(cfg, runs_root)
     if run_dir.exists() and not run_dir.is_dir():
         raise FileExistsError(f"{run_dir} is a file, not a run folder; choose another --out")
-    with store.run_lock(run_dir):
-        claim(run_dir, cfg)
+    # under torchrun every process runs this; rank 0 holds the lock and writes, the others follow it (a lock the
+    # others waited for would hold them out of the process group rank 0 waits in)
+    leader = os.environ.get("RANK", "0") == "0"
+    with store.run_lock(run_dir) if leader else nullcontext():
+        claim(run_dir, cfg, write=leader)
         if is_complete(run_dir, cfg, full=verify):
             return run_dir
         from .iterations import run_iterations

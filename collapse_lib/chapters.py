@@ -30,7 +30,9 @@ class Chapter:
 
     def lines(self, result: dict) -> str:
         """The verdicts as text, one ✓/✗ line each."""
-        return "\n".join(f"{'✓' if ok else '✗'} {text}" for ok, text in self.verdicts(result))
+        from .report import mark
+
+        return "\n".join(f"{mark(ok)} {text}" for ok, text in self.verdicts(result))
 
     def record(self, profile: str, result: dict):
         """Write the chapter's key numbers to results/<profile>/<name>.json; return its verdicts, which a notebook

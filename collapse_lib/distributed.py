@@ -52,3 +52,12 @@ def gather_in_order(parts: dict[int, np.ndarray], n_parts: int) -> np.ndarray:
     if missing:
         raise RuntimeError(f"parts {sorted(missing)} were produced by no process")
     return np.concatenate([parts[b] for b in range(n_parts)])
+
+
+def broadcast_from_main(obj):
+    """Rank 0's value of ``obj`` on every process (the value itself outside a group): one decision for all ranks."""
+    if rank_and_world()[1] == 1:
+        return obj
+    box = [obj]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]

@@ -33,26 +33,18 @@ MERGE_FRACTION = 0.25
 
 def copy_scale(reference) -> float:
     """The distance within which training images count as one: ``MERGE_FRACTION`` x the MNND of ``reference``'s
-    distinct rows (pass a clean set, e.g. the real training subset, when the training set holds copies)."""
-    return MERGE_FRACTION * mnnd(np.unique(as_matrix(reference, name="reference", min_rows=2), axis=0))
+    distinct rows (pass a clean set, e.g. the real training subset, when the training set holds copies); 0 when it
+    holds a single distinct row."""
+    distinct = np.unique(as_matrix(reference, name="reference"), axis=0)
+    return MERGE_FRACTION * mnnd(distinct) if len(distinct) > 1 else 0.0
 
 
 def duplicate_clusters(x, scale: float) -> np.ndarray:
     """Cluster label of every row: rows joined by a chain of pairs at distance <= ``scale`` share one
     (single linkage; ``scale`` 0 joins exact duplicates only). Labels are 0..k-1 in order of first appearance."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    from .neighbors import radius_components
 
-    from .neighbors import radius_pairs
-
-    x = as_matrix(x, name="x")
-    i, j = radius_pairs(x, scale)
-    graph = coo_matrix((np.ones(len(i)), (i, j)), shape=(len(x), len(x)))
-    labels = connected_components(graph, directed=False)[1]
-    _, first = np.unique(labels, return_index=True)
-    order = np.empty(len(first), np.int64)
-    order[np.argsort(first)] = np.arange(len(first))
-    return order[labels]
+    return radius_components(x, scale)
 
 
 def _second_cluster_distance(g: np.ndarray, t: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -85,16 +77,18 @@ def nearest_ratio(generated, train, *, scale: float | None = None) -> np.ndarray
     that sits on a training image has ratio 0.
     """
     g = as_matrix(generated, name="generated")
-    t = as_matrix(train, name="train", min_rows=2)
+    t = as_matrix(train, name="train", min_rows=1)
     if g.shape[1] != t.shape[1]:
         raise ValueError(f"generated has dimension {g.shape[1]} but train has {t.shape[1]}")
     scale = copy_scale(t) if scale is None else float(scale)
     labels = duplicate_clusters(t, scale)
-    if labels.max() < 1:
-        raise ValueError(f"train: all its rows lie within {scale:.3g} of each other (one cluster); the ratio test "
-                         "needs a second, different image")
     d1, d2 = _second_cluster_distance(g, t, labels)
-    return np.divide(d1, d2, out=np.zeros(len(g)), where=d2 > 0)
+    # a training set that is one cluster has no second image: a sample within the merge scale of it copies it
+    # (ratio 0), one farther away does not (ratio 1)
+    lone = ~np.isfinite(d2)
+    ratio = np.divide(d1, d2, out=np.zeros(len(g)), where=(d2 > 0) & ~lone)
+    ratio[lone] = np.where(d1[lone] <= scale, 0.0, 1.0)
+    return ratio
 
 
 def memorized_share(generated, train, *, ratio: float = COPY_RATIO, scale: float | None = None) -> float:
@@ -215,6 +209,8 @@ def bootstrap_ci(metric, *arrays, n_boot: int = 2000, level: float = 0.95, seed:
         v = metric(*(a[take] for a in arrays))
         if np.isfinite(v):
             values.append(v)
+    if not values:  # every resample undefined (e.g. a constant column)
+        return float("nan"), float("nan")
     lo, hi = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
     return float(lo), float(hi)
 

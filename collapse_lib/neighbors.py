@@ -136,28 +136,43 @@ def nearest_distance(queries, base=None, **kwargs) -> np.ndarray:
     return knn(queries, base, 1, **kwargs)[0][:, 0]
 
 
-def radius_pairs(x, radius: float, *, chunk_rows: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair (i, j), i < j, of rows of ``x`` at Euclidean distance <= ``radius`` (exact, float64), chunked.
+def radius_components(x, radius: float, *, chunk_rows: int | None = None) -> np.ndarray:
+    """Connected components of the rows of ``x`` joined by pairs at Euclidean distance <= ``radius`` (exact, float64;
+    single linkage): a label per row, 0..k-1 in order of first appearance.
 
-    Candidates come from the squared-norm expansion in float32 with a small margin, and each is then
-    confirmed in float64, so pairs on the boundary are decided exactly. Cost: O(n^2 d) time, one chunk of
-    the distance matrix in memory at a time.
+    Exact duplicates are merged first; then, chunk by chunk, candidate pairs from the squared-norm expansion in
+    float32 (with a margin for its rounding) are confirmed in float64 and folded into the components found so far,
+    so memory stays at one chunk of the distance matrix plus one edge per row, however large the clusters are.
     """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     x = as_matrix(x, name="x")
     if not (np.isfinite(radius) and radius >= 0):
         raise ValueError(f"radius must be a finite number >= 0; got {radius!r}")
-    x32 = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+    distinct, inverse = np.unique(x, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    m = len(distinct)
+    x32 = torch.from_numpy(np.ascontiguousarray(distinct, dtype=np.float32))
     sq = (x32 * x32).sum(1)
     # the float32 expansion errs by a few ulps of the squared norms: take every pair within that of the radius
-    bound = radius * radius * (1 + 1e-3) + 1e-5 * float(sq.max())
-    step = _chunk_rows(len(x), x.shape[1], chunk_rows)
-    rows, cols = [], []
-    for s in range(0, len(x), step):
+    bound = radius * radius * (1 + 1e-3) + 1e-5 * float(sq.max()) * max(1.0, distinct.shape[1] / 64)
+    rep = np.arange(m)  # each row's representative: the first row of its component so far
+    step = _chunk_rows(m, distinct.shape[1], chunk_rows)
+    for s in range(0, m, step):
         d2 = sq[s : s + step, None] - 2.0 * (x32[s : s + step] @ x32.T) + sq[None, :]
-        i, j = torch.nonzero(d2 <= bound, as_tuple=True)
-        keep = j > i + s
-        rows.append(i[keep].numpy() + s)
-        cols.append(j[keep].numpy())
-    i, j = np.concatenate(rows), np.concatenate(cols)
-    exact = np.sqrt(((x[i].astype(np.float64) - x[j].astype(np.float64)) ** 2).sum(1)) <= radius
-    return i[exact], j[exact]
+        i, j = (t.numpy() for t in torch.nonzero(d2 <= bound, as_tuple=True))
+        i = i + s
+        keep = j > i
+        i, j = i[keep], j[keep]
+        diff = distinct[i].astype(np.float64) - distinct[j].astype(np.float64)
+        close = np.sqrt(np.einsum("ij,ij->i", diff, diff)) <= radius
+        if close.any():  # fold the chunk's pairs into the components so far (one edge per row to its representative)
+            rows = np.concatenate([np.arange(m), i[close]])
+            cols = np.concatenate([rep, j[close]])
+            labels = connected_components(coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(m, m)), directed=False)[1]
+            first = np.full(labels.max() + 1, m)
+            np.minimum.at(first, labels, np.arange(m))
+            rep = first[labels]
+    _, first, component = np.unique(rep[inverse], return_index=True, return_inverse=True)
+    return np.argsort(np.argsort(first)).astype(np.int64)[component.reshape(-1)]  # 0..k-1 by first appearance

@@ -13,12 +13,16 @@ from .loop.first_model import first_model_group, train_settings
 
 
 def train_set_size(cfg: RunConfig, n: int) -> int:
-    """|D_n| of iteration n: N, or more under accumulate (all earlier data) or the selector 'all' (the whole pool)."""
+    """|D_n| of iteration n: N, or the whole candidate pool under accumulate or a selector that keeps the pool
+    (``paradigms.next_training_set``'s rule): G_{n-1} under replace, all real and generated images otherwise."""
+    from . import selection
+
     if n == 1:
         return cfg.n_train
-    if cfg.paradigm == "accumulate":
-        return cfg.n_train + (n - 1) * cfg.samples_per_iteration
-    return cfg.samples_per_iteration if cfg.selector == "all" else cfg.n_train
+    keeps_pool = cfg.paradigm == "accumulate" or selection.get(cfg.selector).pick is None
+    if not keeps_pool:
+        return cfg.n_train
+    return cfg.samples_per_iteration if cfg.paradigm == "replace" else cfg.n_train + (n - 1) * cfg.samples_per_iteration
 
 
 @dataclass(frozen=True)

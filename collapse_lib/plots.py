@@ -17,6 +17,7 @@ import pandas as pd
 import seaborn as sns
 
 from . import selection
+from .loop.measure import ENTROPY_SUBSAMPLE
 
 sns.set_theme(style="whitegrid", context="notebook", rc={"legend.fontsize": 9, "axes.titlesize": 10,
                                                         "axes.labelsize": 10, "xtick.labelsize": 9, "ytick.labelsize": 9,
@@ -46,7 +47,7 @@ LABELS = {
     "gs": r"$\mathrm{GS}(n)$", "entropy": r"$\hat H(\mathcal{D}_n)$ (nats)", "fd": "Fréchet distance to real digits",
     "memorized_share": r"near-copy share of $\mathcal{G}_n$",
     "memorized_share_raw": r"near-copy share, plain ratio test",
-    "entropy_fixed_n": r"$\hat H$ of 64 rows of $\mathcal{D}_n$ (nats)",
+    "entropy_fixed_n": rf"$\hat H$ of {ENTROPY_SUBSAMPLE} rows of $\mathcal{{D}}_n$ (nats)",
     "entropy_distinct": r"$\hat H$ of $\mathcal{D}_n$'s distinct rows (nats)",
     "trace_ratio": r"$\mathrm{tr}\,\Sigma(\mathcal{G}_n)\,/\,\mathrm{tr}\,\Sigma(\mathcal{D}_1)$",
     "gs_ratio": r"$\mathrm{GS}(n)\,/\,\mathrm{MNND}(\mathcal{D}_n)$", "mnnd": r"$\mathrm{MNND}(\mathcal{D}_n)$",

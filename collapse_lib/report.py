@@ -34,21 +34,27 @@ def _clean(obj):
     return obj
 
 
+def mark(ok: bool | None) -> str:
+    """A check's mark: ✓ holds, ✗ fails, • a line that reports numbers without judging them."""
+    return "•" if ok is None else ("✓" if ok else "✗")
+
+
 class Verdicts:
     """A chapter's verdicts, ``[(holds, sentence), ...]``: shown as a list of ✓/✗ sentences on a page, as plain lines
     in text."""
 
-    def __init__(self, checks: list[tuple[bool, str]]):
+    def __init__(self, checks: list[tuple[bool | None, str]]):
         self.checks = checks
 
     def __repr__(self) -> str:
-        return "\n".join(f"{'✓' if ok else '✗'} {text}" for ok, text in self.checks)
+        return "\n".join(f"{mark(ok)} {text}" for ok, text in self.checks)
 
     def _repr_html_(self) -> str:
         from html import escape
 
-        items = "".join(f'<li class="{"holds" if ok else "fails"}"><span class="mark">{"✓" if ok else "✗"}</span> '
-                        f"{escape(text)}</li>" for ok, text in self.checks)
+        kind = lambda ok: "note" if ok is None else ("holds" if ok else "fails")  # noqa: E731
+        items = "".join(f'<li class="{kind(ok)}"><span class="mark">{mark(ok)}</span> {escape(text)}</li>'
+                        for ok, text in self.checks)
         return f'<ul class="verdicts">{items}</ul>'
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .findings import FAILS, HOLDS, MAX_FD_OVER_FLOOR, MIN_TRACE_RATIO, UNTESTABLE, learned_data
+from .report import mark
 
 MARKS = {HOLDS: "✓", FAILS: "✗", UNTESTABLE: "not testable"}
 
@@ -186,7 +187,7 @@ def render(profile: str, results: dict, chapters) -> str:
     for c in chapters:
         if c.name in results:
             lines += [f"**[{c.title}]({c.name})**", ""]
-            lines += [f"- {'✓' if ok else '✗'} {text}" for ok, text in c.verdicts(results[c.name])]
+            lines += [f"- {mark(ok)} {text}" for ok, text in c.verdicts(results[c.name])]
             lines.append("")
     return "\n".join(lines) + "\n"
 

@@ -1,7 +1,8 @@
 """Each finding's result (``findings``) as sentences a reader can check: one per check, ✓ or ✗, in the page's words,
 with our numbers, the paper's, the threshold (read from the result) and the choices the check holds under.
 
-Each function takes a ``findings`` result (as written to JSON) and returns ``[(holds, sentence), ...]``; the chapter
+Each function takes a ``findings`` result (as written to JSON) and returns ``[(holds, sentence), ...]`` (``holds``
+None for a line that reports numbers without judging them); the chapter
 registry (``chapters``) pairs them with their notebooks, the chapters show them and the summary page quotes them,
 so a page and the summary never word a verdict differently.
 """
@@ -122,7 +123,7 @@ def finding_3(r: dict) -> list[tuple[bool, str]]:
                     f"≥ {th:g} for every seed, or the interval above it)"))
         out.append((v["fixed_holds"], f"{storage} storage, entropy read at a fixed subsample size (which removes the "
                     f"estimator's dependence on N): r = {fixed['r']:.2f} ({_num(fixed['ci_low'])} to {_num(fixed['ci_high'])})"))
-        out.append((True, f"{storage} storage, within one size: r = " + ", ".join(
+        out.append((None, f"{storage} storage, within one size: r = " + ", ".join(
             f"{_num(x)} (N = {n})" for n, x in sorted(v["per_size"].items(), key=lambda kv: int(kv[0])))
             + f"; one slope for all sizes, {slope['slope']:.3f} per nat, with intercepts "
             f"{_range(list(slope['intercepts'].values()))}; GS / MNND(D_n) against entropy: r = {ratio['r']:.2f}"))

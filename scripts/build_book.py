@@ -74,7 +74,7 @@ def check_profile(profile: str, names: list[str]) -> dict[str, dict]:
     return params
 
 
-def execute(name: str, out_dir: Path, parameters: dict | None) -> float:
+def execute(name: str, out_dir: Path, parameters: dict | None, page: str | None = None) -> float:
     """Convert notebooks/<name>.py to a notebook and run it with papermill into out_dir/<name>.ipynb."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -84,18 +84,18 @@ def execute(name: str, out_dir: Path, parameters: dict | None) -> float:
         papermill.execute_notebook(str(src), str(out_dir / f"{name}.ipynb"), parameters=parameters or {},
                                    cwd=str(ROOT), kernel_name="python3", progress_bar=False)
     seconds = time.perf_counter() - t0
-    _portable_paths(out_dir / f"{name}.ipynb", name)
+    _portable_paths(out_dir / f"{name}.ipynb", name, page)
     return seconds
 
 
-def _portable_paths(path: Path, name: str) -> None:
+def _portable_paths(path: Path, name: str, page: str | None = None) -> None:
     """Replace the machine paths papermill records in the notebook's metadata by the source and page paths
     relative to the repository (a committed page names no folder of the machine that built it)."""
     nb = nbformat.read(path, as_version=4)
     record = nb.metadata.get("papermill", {})
     record["input_path"] = f"notebooks/{name}.py"
     out = path.resolve()
-    record["output_path"] = str(out.relative_to(ROOT)) if out.is_relative_to(ROOT) else path.name
+    record["output_path"] = page or (str(out.relative_to(ROOT)) if out.is_relative_to(ROOT) else path.name)
     nbformat.write(nb, path)
 
 
@@ -181,7 +181,10 @@ def overrides(pairs: list[list[str]], yaml_texts: list[str]) -> dict:
 
     values = {name: yaml.safe_load(value) for name, value in pairs}
     for text in yaml_texts:
-        values.update(yaml.safe_load(text) or {})
+        parsed = yaml.safe_load(text) or {}
+        if not isinstance(parsed, dict):
+            raise SystemExit(f"-y {text!r}: expected YAML mapping names to values, e.g. -y 'sizes: [64, 128]'")
+        values.update(parsed)
     return values
 
 
@@ -199,19 +202,26 @@ class Failed(SystemExit):
     """A notebook failed: the build stops, and nothing it computed replaces the earlier pages or results."""
 
 
-def execute_page(name: str, pages: Path, parameters: dict, scratch: Path) -> float:
-    """Execute one notebook into ``scratch``, then move its page into ``pages`` (only when it succeeded)."""
-    try:
-        seconds = execute(name, scratch, parameters)
-    except papermill.PapermillExecutionError as err:
-        failed = ROOT / "_build" / "failed"
-        failed.mkdir(parents=True, exist_ok=True)
+def _keep_failed(name: str, scratch: Path) -> str:
+    failed = ROOT / "_build" / "failed"
+    failed.mkdir(parents=True, exist_ok=True)
+    if (scratch / f"{name}.ipynb").is_file():
         shutil.copy(scratch / f"{name}.ipynb", failed / f"{name}.ipynb")
+        return f"; the failed notebook is {(failed / f'{name}.ipynb').relative_to(ROOT)}"
+    return ""
+
+
+def execute_page(name: str, parameters: dict, scratch: Path) -> float:
+    """Execute one notebook into ``scratch`` and tag it for reading; a failure stops the build with one line."""
+    try:
+        seconds = execute(name, scratch, parameters, page=f"book/{name}.ipynb")
+    except papermill.PapermillExecutionError as err:
         raise Failed(f"{name}: cell {err.cell_index} (execution {err.exec_count}) failed: {err.ename}: {err.evalue}; "
-                     f"the earlier pages and results are unchanged; the failed notebook is "
-                     f"{(failed / f'{name}.ipynb').relative_to(ROOT)}") from None
+                     f"the earlier pages and results are unchanged{_keep_failed(name, scratch)}") from None
+    except Exception as err:  # a kernel that died, a timeout: no cell to name
+        raise Failed(f"{name}: {type(err).__name__}: {err}; the earlier pages and results are unchanged"
+                     f"{_keep_failed(name, scratch)}") from None
     tag_for_reading(scratch / f"{name}.ipynb")
-    shutil.move(scratch / f"{name}.ipynb", pages / f"{name}.ipynb")
     return seconds
 
 
@@ -257,13 +267,15 @@ def build(profile: str, names: list[str], params: dict[str, dict], whole: bool) 
     try:
         for k, name in enumerate(names, 1):
             set_current(name)
-            print(f"[{k}/{len(names)}] {name}: {execute_page(name, folder / 'book', params[name], scratch):.0f} s", flush=True)
+            print(f"[{k}/{len(names)}] {name}: {execute_page(name, params[name], scratch):.0f} s", flush=True)
     finally:
         stop()
         if before is None:
             os.environ.pop("COLLAPSE_RESULTS")
         else:
             os.environ["COLLAPSE_RESULTS"] = before
+    for name in names:  # every notebook succeeded: its page and the results go into place together
+        shutil.move(scratch / f"{name}.ipynb", folder / "book" / f"{name}.ipynb")
     publish_results(staged, profile)
     print(f"notebooks executed in {time.perf_counter() - total:.0f} s", flush=True)
     return folder

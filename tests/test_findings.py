@@ -161,7 +161,8 @@ def test_section_5_counts_a_mean_only_win_as_a_failure():
 def _signal_tables(memorized):
     rng = np.random.default_rng(0)
     table = pd.DataFrame([{"n_train": n, "seed": 0, "iteration": it, "spikiness": 0.9 - 0.01 * it + 0.001 * n / 64,
-                           "stable_rank": 10.0 - it, "memorized_share": 0.1 * it, "gs": 1.0 / it}
+                           "stable_rank": 10.0 - it, "memorized_share": 0.1 * it, "gs": 1.0 / it, "trace_ratio": 0.9,
+                           "fd": 20.0, "fd_floor": 10.0, "fd_noise": 900.0}
                           for n in (64, 128) for it in (1, 2, 3)])
     samples = pd.DataFrame({"iteration": np.repeat([1, 2, 3], 40), "spikiness": rng.normal(0.9, 0.01, 120),
                             "memorized": memorized(rng, 120)})

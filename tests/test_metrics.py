@@ -257,3 +257,25 @@ def test_youden_threshold_with_one_class_is_undefined_and_quiet():
         for labels in (np.zeros(3, bool), np.ones(3, bool)):
             best = metrics.youden_threshold(scores, labels)
             assert all(np.isnan(best[k]) for k in ("threshold", "tpr", "fpr", "j"))
+
+
+def test_a_training_set_of_one_cluster_is_copied_when_a_sample_lies_within_it(rng):
+    base = rng.uniform(-1, 1, (1, 16))
+    train = base + rng.normal(0, 0.01, (12, 16))  # twelve versions of one image, nothing else
+    near, far = base + 0.005, base + 2.0
+    assert metrics.memorized_share(near, train, scale=0.2) == 1.0
+    assert metrics.memorized_share(far, train, scale=0.2) == 0.0
+    same = np.repeat(base, 5, 0)  # one image held five times exactly
+    assert metrics.memorized_share_raw(base, same) == 1.0 and metrics.memorized_share_raw(far, same) == 0.0
+    assert metrics.copy_scale(same) == 0.0
+
+
+def test_radius_components_hold_large_clusters_in_bounded_pieces(rng):
+    from collapse_lib.neighbors import radius_components
+
+    x = np.concatenate([rng.normal(0, 0.001, (400, 8)), rng.normal(0, 0.001, (300, 8)) + 5, rng.normal(size=(50, 8)) * 9])
+    labels = radius_components(x, 0.1, chunk_rows=37)  # many chunks, each folded into the components so far
+    assert len(np.unique(labels[:400])) == 1 and len(np.unique(labels[400:700])) == 1 and labels[0] != labels[400]
+    plain = ref.single_linkage(x[::5], 0.1)
+    ours = radius_components(x[::5], 0.1, chunk_rows=7)
+    assert ((ours[:, None] == ours[None, :]) == (plain[:, None] == plain[None, :])).all()

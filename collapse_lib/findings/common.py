@@ -100,7 +100,7 @@ def pearson_over_runs(points: pd.DataFrame, x: str, y: str, runs=("n_train", "se
                       seed: int = 0) -> dict:
     """Pearson r of ``x`` and ``y`` over every point, with a 95% interval from a bootstrap over whole runs (the
     points of one run, its iterations, are not independent of each other)."""
-    points = points[[x, y, *runs]].dropna()
+    points = points[[x, y, *runs]].replace([np.inf, -np.inf], np.nan).dropna()
     r = pearson(points[x], points[y], n_boot=10, seed=seed)
     groups = [g[[x, y]].to_numpy() for _, g in points.groupby(list(runs))]
     index = np.arange(len(groups))

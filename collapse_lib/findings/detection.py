@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import bootstrap_ci, roc_auc, youden_threshold
-from .common import pearson_over_runs, status
+from .common import pearson_over_runs, quality_gate, status
 
 #: a flagging threshold is worth applying when it catches this much more of the near-copies than of the rest
 MIN_YOUDEN_J = 0.2
@@ -45,7 +45,9 @@ def without_training_data(table: pd.DataFrame, samples: pd.DataFrame, min_auc: f
     by_iteration = {int(n): _auc_with_ci(g, seed) for n, g in samples.groupby("iteration")}
     threshold = youden_threshold(samples["spikiness"], samples["memorized"])
     ok = pooled["mean"] is not None and pooled["mean"] >= min_auc and pooled["ci_low"] > 0.5
+    gate = quality_gate(table)
     return {"claim": "the model's hidden representation tells near-copies from new samples, without the training set",
             "paper": "beyond the paper (arXiv 2512.20963: memorized inputs give spiky activations)",
             "correlations": corr, "auc": pooled, "auc_by_iteration": by_iteration, "threshold": threshold,
-            "thresholds": {"min_auc": min_auc, "min_youden_j": min_youden_j}, "holds": bool(ok), "status": status(ok)}
+            "thresholds": {"min_auc": min_auc, "min_youden_j": min_youden_j}, "quality_gate": gate, "holds": bool(ok),
+            "status": status(ok, gate["holds"])}

@@ -24,6 +24,9 @@ from .common import (
 
 #: the share of near-copies above which a size counts as memorized (``larger sets hold out longer``)
 MEMORIZED_LEVEL = 0.5
+#: the fewest iterations a check can be judged on: a rank correlation needs three points (Finding I over every
+#: iteration, Finding II over the generated sets n >= 2); fewer make the claim not testable at that profile
+MIN_ITERATIONS = {"finding_1": 3, "finding_2": 4}
 
 
 def _trend(share: pd.Series, min_rise: float, min_rho: float, saturated: float) -> dict:
@@ -81,14 +84,15 @@ def finding_1(table: pd.DataFrame, max_ratio: float = 0.85, min_rise: float = 0.
                 checks.setdefault(name, {})[choice] = all(r["checks"][name] for r in runs[choice].values())
     primary = f"{PRIMARY_STORAGE}, {PRIMARY_COPY_TEST}"
     every = {c: all(checks[name][c] for name in checks) for c in runs}
-    gate = quality_gate(table)
+    gate, enough = quality_gate(table), int(table["iteration"].max()) >= MIN_ITERATIONS["finding_1"]
     return {"claim": "GS falls and samples turn into copies of the training set over iterations",
             "paper": "GS drops almost exponentially (CIFAR-10, 1024..32768 images); 1,024 images are copied from "
                      "iteration 1, larger sets later",
             "last_iteration": int(table["iteration"].max()), "primary": primary, "runs": runs, "checks": checks,
             "holds_under": holds_under(every), "quality_gate": gate, "thresholds": th,
             "sizes": {s: sorted(int(n) for n in p["n_train"].unique()) for s, p in by_storage(table).items()},
-            "holds": bool(every.get(primary)), "status": status(every.get(primary, False), gate["holds"])}
+            "enough_iterations": enough, "holds": bool(every.get(primary)),
+            "status": status(every.get(primary, False), gate["holds"] and enough)}
 
 
 def _finding_2_seed(t: pd.DataFrame, col: str, max_rho: float) -> dict:
@@ -112,10 +116,11 @@ def finding_2(table: pd.DataFrame, max_rho: float = -0.6) -> dict:
             runs[choice] = {seed: _finding_2_seed(t, col, max_rho) for seed, t in by_seed(part).items()}
             verdict[choice] = all(r["holds"] for r in runs[choice].values())
     primary, gate = f"{PRIMARY_STORAGE}, {PRIMARY_ENTROPY}", quality_gate(table)
+    enough = int(table["iteration"].max()) >= MIN_ITERATIONS["finding_2"]
     return {"claim": "the entropy of each iteration's training set falls", "paper": "Fig. 2a: steady decline",
             "primary": primary, "runs": runs, "checks": {"falls": verdict}, "holds_under": holds_under(verdict),
-            "thresholds": {"max_rho": max_rho}, "quality_gate": gate, "holds": bool(verdict.get(primary)),
-            "status": status(verdict.get(primary, False), gate["holds"])}
+            "thresholds": {"max_rho": max_rho}, "quality_gate": gate, "enough_iterations": enough,
+            "holds": bool(verdict.get(primary)), "status": status(verdict.get(primary, False), gate["holds"] and enough)}
 
 
 def common_slope(points: pd.DataFrame, x: str, y: str, group: str = "n_train") -> dict:
@@ -133,7 +138,8 @@ def common_slope(points: pd.DataFrame, x: str, y: str, group: str = "n_train") -
 
 def _finding_3_storage(t: pd.DataFrame, min_r: float, seed: int) -> dict:
     exact = t[t["gs"] <= 0]  # every sample an exact copy: log GS is -inf, no point on the line
-    t = t[t["gs"] > 0].assign(log_gs=lambda d: np.log(d["gs"]), log_gs_ratio=lambda d: np.log(d["gs_ratio"]))
+    t = t[t["gs"] > 0].assign(log_gs=lambda d: np.log(d["gs"]),
+                              log_gs_ratio=lambda d: np.log(d["gs_ratio"].where(d["gs_ratio"] > 0)))
     pooled = {reading: pearson_over_runs(t, col, "log_gs", seed=seed) for reading, col in ENTROPY_READINGS.items()}
     per_seed = {int(s): pearson_over_runs(g, "entropy", "log_gs", n_boot=200, seed=seed)["r"] for s, g in t.groupby("seed")}
     per_size = {int(n): pearson_over_runs(g, "entropy", "log_gs", n_boot=200, seed=seed)["r"]

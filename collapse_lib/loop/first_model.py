@@ -14,10 +14,11 @@ import dataclasses
 import hashlib
 import json
 import math
+import os
 import warnings
 from pathlib import Path
 
-from ..files import atomic_write_bytes, atomic_write_json, manifest_problems, read_json, sha256_of
+from ..files import atomic_write_bytes, atomic_write_json, manifest_problems, read_json
 from ..settings import TrainSettings
 from .config import RunConfig
 
@@ -76,9 +77,11 @@ def _path(cache_dir: Path, key: str) -> Path:
 
 
 def _forget(path: Path, why: str) -> None:
+    """Warn about a damaged stored first model and (on rank 0 only) remove it; iteration 1 is trained again."""
     warnings.warn(f"first-model cache {path} is damaged ({why}); training iteration 1 again", RuntimeWarning, stacklevel=3)
-    path.unlink(missing_ok=True)
-    path.with_suffix(".json").unlink(missing_ok=True)
+    if os.environ.get("RANK", "0") == "0":
+        path.unlink(missing_ok=True)
+        path.with_suffix(".json").unlink(missing_ok=True)
 
 
 def load_first_model(model, cache_dir: Path, key: str) -> bool:
@@ -111,10 +114,11 @@ def _recorded(path: Path) -> dict:
 
 
 def store_first_model(model, cache_dir: Path, key: str) -> None:
-    """Store ``model``'s weights under ``key`` (atomically), with their size and sha256 beside them."""
+    """Store ``model``'s weights under ``key`` (atomically), with their size and sha256 beside them: the record first,
+    from the bytes in memory, so a reader never finds new weights without their record."""
     from safetensors.torch import save
 
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    path = _path(cache_dir, key)
-    atomic_write_bytes(path, save(state))
-    atomic_write_json(path.with_suffix(".json"), {path.name: {"size": path.stat().st_size, "sha256": sha256_of(path)}})
+    path, data = _path(cache_dir, key), save(state)
+    atomic_write_json(path.with_suffix(".json"), {path.name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}})
+    atomic_write_bytes(path, data)

@@ -16,7 +16,7 @@ import torch
 
 from ..data import load_dataset
 from ..diffusion import Preconditioned, make_scheduler, sample_images, train_denoiser
-from ..distributed import barrier, init_from_env, is_main_process, rank_and_world
+from ..distributed import barrier, broadcast_from_main, init_from_env, is_main_process, rank_and_world
 from ..features import make_features
 from ..files import atomic_save_npz, atomic_write_json
 from ..models import build_denoiser
@@ -129,11 +129,12 @@ def _run_iteration(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[Po
     return g_n, metrics
 
 
-def _record_metrics(ctx: _Context, n: int, metrics: dict) -> None:
-    """Write iteration n's metrics.json, then its manifest (the finished mark, written last), and the stats log."""
+def _record_metrics(ctx: _Context, n: int, metrics: dict, only_metrics: bool = False) -> None:
+    """Write iteration n's metrics.json, then its manifest (the finished mark, written last), and the stats log.
+    ``only_metrics``: the other files were checked and kept, so their manifest entries stay as recorded."""
     if ctx.writes:
         atomic_write_json(store.iteration_dir(ctx.run_dir, n) / store.METRICS_FILE, metrics)
-        store.seal_iteration(ctx.run_dir, n)
+        store.seal_iteration(ctx.run_dir, n, only=[store.METRICS_FILE] if only_metrics else None)
         readback.write_stats(ctx.run_dir, n)
 
 
@@ -146,7 +147,7 @@ def _remeasure_if_stale(ctx: _Context, n: int, generations: dict[int, Pool]) -> 
     stored = readback.stored_model(ctx.run_dir, n)
     metrics = {**measure(ctx.evaluator, d_n, generations[n], n, model=stored and stored[0]), "remeasured": True}
     metrics.update({k: old[k] for k in store.BOOKKEEPING if k in old and k != "remeasured"})
-    _record_metrics(ctx, n, metrics)
+    _record_metrics(ctx, n, metrics, only_metrics=True)
 
 
 def _reusable(run_dir: Path, cfg: RunConfig, n: int, full: bool) -> bool:
@@ -166,24 +167,40 @@ def _next_training_set(ctx: _Context, generations: dict[int, Pool], n: int) -> P
                              ctx.data.num_classes)
 
 
+def _first_to_compute(run_dir: Path, cfg: RunConfig, full: bool) -> int:
+    """The first iteration that cannot be reused as stored (iterations + 1 when every one can)."""
+    for n in range(1, cfg.iterations + 1):
+        if not _reusable(run_dir, cfg, n, full):
+            return n
+    return cfg.iterations + 1
+
+
+def _invalidate_from(ctx: _Context, n: int) -> None:
+    """Iteration n is computed again: later iterations were built from the old one, so none of them is finished."""
+    for k in range(n + 1, ctx.cfg.iterations + 1):
+        (store.iteration_dir(ctx.run_dir, k) / store.DONE_FILE).unlink(missing_ok=True)
+
+
 def run_iterations(cfg: RunConfig, run_dir: Path, *, cache_dir: Path, progress: bool, share_first_model: bool,
                    full_verify: bool = False) -> None:
     """Every iteration of ``cfg`` in ``run_dir``: intact finished ones reused (re-measured when stale), the rest
-    computed; from the first iteration computed here on, every later one is computed too."""
+    computed; from the first iteration computed here on, every later one is computed too. Under data parallelism
+    rank 0 decides which iterations are reused and tells the others."""
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     init_from_env()
     ctx = _Context(cfg, run_dir, _device(cfg), cache_dir, share_first_model)
+    first = broadcast_from_main(_first_to_compute(run_dir, cfg, full_verify) if ctx.writes else None)
     generations: dict[int, Pool] = {}
-    computed = False
     for n in range(1, cfg.iterations + 1):
         try:
-            if not computed and _reusable(run_dir, cfg, n, full_verify):
+            if n < first:
                 generations[n] = readback.load_generation(run_dir, n)
                 _remeasure_if_stale(ctx, n, generations)
-                continue
-            computed = True
-            generations[n], _ = _run_iteration(ctx, _next_training_set(ctx, generations, n), n, progress)
+            else:
+                if n == first and ctx.writes:
+                    _invalidate_from(ctx, n)
+                generations[n], _ = _run_iteration(ctx, _next_training_set(ctx, generations, n), n, progress)
         except KeyboardInterrupt:
             raise store.LoopInterrupted(run_dir, n) from None
         barrier()

@@ -70,10 +70,11 @@ def memorization_metrics(f_gen: np.ndarray, f_train: np.ndarray, real_trace: flo
     and the plain ratio test beside it), GS over D_n's own MNND, spread relative to the real subset."""
     from ..metrics import covariance_trace, generalization_score, memorized_share, memorized_share_raw, mnnd
 
-    gs = generalization_score(f_gen, f_train)
+    gs, spacing = generalization_score(f_gen, f_train), mnnd(f_train)
     return {"gs": gs, "memorized_share": memorized_share(f_gen, f_train, scale=copy_scale),
             "memorized_share_raw": memorized_share_raw(f_gen, f_train), "copy_scale": copy_scale,
-            "gs_ratio": gs / mnnd(f_train), "trace_ratio": covariance_trace(f_gen) / real_trace}
+            "gs_ratio": gs / spacing if spacing > 0 else float("nan"),  # every image of D_n has an exact twin
+            "trace_ratio": covariance_trace(f_gen) / real_trace}
 
 
 def set_entropy(features: np.ndarray, grid_step: float | None = None, seed: int = 0) -> float:

@@ -53,6 +53,16 @@ def claim(run_dir: Path, cfg: RunConfig, *, write: bool = True) -> None:
         atomic_write_json(path, {"config": cfg.to_dict(), "hash": cfg.config_hash()})
 
 
+def _agreed(decision):
+    """Rank 0's decision on every process of a launcher's group (the decision itself in a single process)."""
+    if int(os.environ.get("WORLD_SIZE", "1")) == 1:
+        return decision
+    from ..distributed import broadcast_from_main, init_from_env
+
+    init_from_env()
+    return broadcast_from_main(decision)
+
+
 def run_loop(cfg: RunConfig, *, out: Path | None = None, runs_root: str | Path | None = None,
              progress: bool = True, share_first_model: bool = True, verify: bool = False) -> Path:
     """Run (or finish, or reuse) the self-consuming loop of ``cfg``; returns the run folder.
@@ -72,7 +82,7 @@ def run_loop(cfg: RunConfig, *, out: Path | None = None, runs_root: str | Path |
     leader = os.environ.get("RANK", "0") == "0"
     with store.run_lock(run_dir) if leader else nullcontext():
         claim(run_dir, cfg, write=leader)
-        if is_complete(run_dir, cfg, full=verify):
+        if _agreed(is_complete(run_dir, cfg, full=verify) if leader else None):
             return run_dir
         from .iterations import run_iterations
 

@@ -37,11 +37,15 @@ def is_finished(run_dir: str | Path, n: int) -> bool:
     return (iteration_dir(run_dir, n) / DONE_FILE).is_file()
 
 
-def seal_iteration(run_dir: str | Path, n: int) -> None:
-    """Write iteration n's manifest: size and sha256 of every file it holds (the finished mark, written last)."""
+def seal_iteration(run_dir: str | Path, n: int, only: list[str] | None = None) -> None:
+    """Write iteration n's manifest: size and sha256 of every file it holds (the finished mark, written last).
+    ``only``: recompute just these entries and keep the others as recorded (a re-measured iteration whose other
+    files were checked on reuse, so a change to one of them that only ``--verify`` would see is not sealed in)."""
     folder = iteration_dir(run_dir, n)
-    manifest = {k: v for k, v in file_manifest(folder).items() if k != DONE_FILE}
-    atomic_write_json(folder / DONE_FILE, {"files": manifest})
+    now = {k: v for k, v in file_manifest(folder).items() if k != DONE_FILE}
+    if only is not None:
+        now = {**read_json(folder / DONE_FILE)["files"], **{k: now[k] for k in only}}
+    atomic_write_json(folder / DONE_FILE, {"files": now})
 
 
 def iteration_problems(run_dir: str | Path, n: int, *, full: bool = False) -> list[str]:

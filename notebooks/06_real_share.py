@@ -77,7 +77,12 @@ fig = plots.metric_over_iterations(table, "real_share", hue="selector")
 
 # %% [markdown]
 # ## What the cpu profile shows
-# The verdict gives the lowest real share over seeds at each iteration.
+# **The claim holds for every seed.** Under accumulate-subsample with N = 256, the vanilla loop's training set is
+# 26% real at iteration 4, close to the uniform 1/4, while greedy selection keeps 68% real images on the mean
+# (65% for its lowest seed) and the threshold filter 87%. The paper's FFHQ figure, 65% real for greedy at
+# iteration 8, is of the same size as ours at iteration 4, at a different point of the loop. The threshold filter
+# keeps even more real images than greedy: it starts from the pool's radius and admits a generated image only when
+# it is far from everything already taken, and generated digits sit close to the real ones they copy.
 
 # %% [markdown]
 # ## Verdict

@@ -88,7 +88,7 @@ def test_papermill_reads_every_name_of_the_parameters_cell(name):
     assert load_build_book().declared_parameters(name) == assigned
 
 
-@pytest.mark.parametrize("profile", ["smoke", "cpu", "paper"])
+@pytest.mark.parametrize("profile", ["smoke", "cpu", "paper", "rehearsal"])
 def test_every_profile_sets_only_parameters_the_notebooks_declare(profile):
     build_book = load_build_book()
     params = build_book.check_profile(profile, build_book.toc_notebooks())

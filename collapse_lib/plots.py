@@ -57,11 +57,16 @@ LABELS = {
 }
 
 
+#: one colour per power-of-two training-set size (colour-blind safe, neighbouring sizes far apart), so a size keeps its
+#: colour in every chapter whatever other sizes it is shown with; other sizes take the nearest power's colour
+SIZE_PALETTE = {16: "#949494", 32: "#cc78bc", 64: "#029e73", 128: "#d55e00", 256: "#de8f05", 512: "#56b4e9",
+                1024: "#0173b2", 2048: "#ca9161", 4096: "#cc78bc", 8192: "#029e73", 16384: "#d55e00", 32768: "#333333"}
+
+
 def size_colors(sizes) -> dict:
-    """A colour per training-set size, light (small) to dark (large) by log2 N over 2^5..2^15, so a size keeps its
-    colour in every chapter whatever other sizes it is shown with."""
-    cmap = plt.get_cmap("viridis")
-    return {int(n): cmap(float(np.clip(0.88 - 0.78 * (np.log2(int(n)) - 5) / 10, 0.05, 0.9))) for n in set(sizes)}
+    """The colour of each training-set size (``SIZE_PALETTE``)."""
+    powers = np.array(sorted(SIZE_PALETTE))
+    return {int(n): SIZE_PALETTE[int(powers[np.argmin(np.abs(np.log2(powers) - np.log2(int(n))))])] for n in set(sizes)}
 
 
 def _hue_style(table: pd.DataFrame, hue: str) -> tuple[list, dict, dict]:

@@ -202,6 +202,11 @@ def _scale(profile: str) -> dict:
             "iterations": p.get("iterations"), "seeds": p.get("seeds", [])}
 
 
+#: how the landing page names a data set
+DATA_WORDS = {"digits": "scikit-learn's 1,797 handwritten digits (8×8)", "mnist": "MNIST digits (28×28)",
+              "cifar10": "CIFAR-10 (32×32)"}
+
+
 def glance(profile: str, results: dict, chapters, paper_results: bool = False, gpu_measured: bool = False) -> str:
     """The landing page's first screen: the scale of the shown profile, how many of the paper's claims hold, the
     ones that do not (linked), and whether the paper profile has been executed."""
@@ -224,7 +229,7 @@ def glance(profile: str, results: dict, chapters, paper_results: bool = False, g
         f"**{head[HOLDS]} of the paper's {head['total']} claims hold at this scale**, {head[FAILS]} do not and "
         f"{head[UNTESTABLE]} cannot be judged here ([summary](summary)).",
         "",
-        f"- **Scale shown** (the `{profile}` profile): scikit-learn's 8×8 handwritten digits ({base.get('dataset')}); "
+        f"- **Scale shown** (the `{profile}` profile): {DATA_WORDS.get(base.get('dataset'), base.get('dataset'))}; "
         f"N = {sizes} training images for Findings I-III, {sc['iterations']} iterations, {len(sc['seeds'])} seeds; "
         f"samples stored on the digits' grey levels, and as float32 for N = {floats}; a residual-MLP denoiser "
         f"(width {base.get('width')}); distances in pixel space.",

@@ -140,4 +140,4 @@ chapter.record(profile, result)
 
 # %%
 last = table[table.iteration == iterations]
-report.readable(last.pivot_table(index="selector", columns="paradigm", values=["entropy", "gs", "fd", "memorized_share"]).round(3))
+report.readable(last.groupby(["paradigm", "selector"])[["entropy", "gs", "fd", "memorized_share"]].mean().round(3))

@@ -241,7 +241,10 @@ def progress_reporter(profile: str, names: list[str], every: float = 60.0):
         done = steps_done(plan)
         finished = sum(all(store.is_finished(r.run_dir, n) for n in range(1, r.cfg.iterations + 1)) for r in plan)
         rate = (done - state["done0"]) / max(1e-9, time.perf_counter() - state["start"])
-        left = f"about {(total - done) / rate / 60:.0f} min of training left" if rate > 0 else "time left: estimating"
+        if done >= total:
+            left = "nothing left to train"
+        else:
+            left = f"about {(total - done) / rate / 60:.0f} min of training left" if rate > 0 else "time left: estimating"
         k = names.index(state["current"]) + 1 if state["current"] in names else 0
         return f"book: notebook {k} of {len(names)} ({state['current']}), runs {finished} of {len(plan)} done, {left}"
 

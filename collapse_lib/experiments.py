@@ -22,12 +22,13 @@ def default_runs_root() -> Path:
     return runs_root()
 
 
-def real_classifier(dataset: str = "digits", *, data_root: str | None = None, runs_root=None):
+def real_classifier(dataset: str = "digits", *, data_root: str | None = None, image_size: int | None = None,
+                    runs_root=None):
     """The classifier the loop trains on a dataset's real images for Fréchet distances (cached in the run cache)."""
     from .data import load_dataset
     from .features import ClassifierFeatures
 
-    data = load_dataset(dataset, root=data_root)
+    data = load_dataset(dataset, root=data_root, image_size=image_size)
     cache = Path(runs_root or default_runs_root()) / "_cache"
     return ClassifierFeatures(data.to_float(), data.labels, cache_dir=cache, num_classes=data.num_classes)
 
@@ -174,7 +175,7 @@ def merge_scale_sensitivity(runs: dict[str, dict], *, fractions=(0.0, 0.125, 0.2
 
     rows = {}
     for storage, by_size in runs.items():
-        for n in sorted({min(by_size), max(by_size)}):
+        for n in sorted({min(by_size), max(by_size)}) if by_size else []:
             real = load_iteration(by_size[n], 1)[0].images
             spacing = mnnd(np.unique(real.reshape(len(real), -1), axis=0))
             for it in iterations:
@@ -183,5 +184,6 @@ def merge_scale_sensitivity(runs: dict[str, dict], *, fractions=(0.0, 0.125, 0.2
                 rows[(storage, f"N = {n}", f"n = {it}")] = {
                     f"merge at {f:g} x MNND": memorized_share(g, d_n.images, scale=f * spacing) for f in fractions}
     out = pd.DataFrame(rows).T.round(3)
-    out.index.names = ["storage", "size", "iteration"]
+    if len(out):
+        out.index.names = ["storage", "size", "iteration"]
     return out

@@ -70,12 +70,16 @@ class Dinov2Features:
 
 
 class SmallCNN(nn.Module):
-    """Two conv layers and a 128-d feature layer; a digit/MNIST/CIFAR classifier for offline Fréchet distance."""
+    """Two conv layers and a 128-d feature layer; a digit/MNIST/CIFAR classifier for offline Fréchet distance.
+    Images wider than ``INPUT_SIDE`` are first averaged down to it (a 32x32 image costs a quarter as much)."""
 
-    def __init__(self, in_channels: int, num_classes: int, feature_dim: int = 128):
+    INPUT_SIDE = 16
+
+    def __init__(self, in_channels: int, num_classes: int, feature_dim: int = 128, side: int = 8):
         super().__init__()
+        shrink = [nn.AdaptiveAvgPool2d(self.INPUT_SIDE)] if side > self.INPUT_SIDE else []
         self.body = nn.Sequential(
-            nn.Conv2d(in_channels, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
+            *shrink, nn.Conv2d(in_channels, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
             nn.AdaptiveAvgPool2d(4), nn.Flatten(), nn.Linear(64 * 16, feature_dim), nn.ReLU())
         self.head = nn.Linear(feature_dim, num_classes)
 
@@ -93,11 +97,13 @@ class ClassifierFeatures:
     def __init__(self, images: np.ndarray, labels: np.ndarray, *, cache_dir: str | Path | None = None,
                  steps: int = 1500, seed: int = 0, num_classes: int | None = None):
         num_classes = num_classes or int(labels.max()) + 1
+        side = images.shape[-1]
         with torch.random.fork_rng():  # seeded initial weights, the caller's RNG state untouched
             torch.manual_seed(seed)
-            self.net = SmallCNN(images.shape[1], num_classes)
+            self.net = SmallCNN(images.shape[1], num_classes, side=side)
+        shrunk = f"-shrunk{SmallCNN.INPUT_SIDE}" if side > SmallCNN.INPUT_SIDE else ""  # digits' key unchanged
         digest = hashlib.sha256(np.ascontiguousarray(images).tobytes() + labels.tobytes()
-                                + f"{steps}-{seed}-{num_classes}-{self.VERSION}".encode()).hexdigest()[:16]
+                                + f"{steps}-{seed}-{num_classes}-{self.VERSION}{shrunk}".encode()).hexdigest()[:16]
         path = Path(cache_dir) / f"classifier-{digest}.pt" if cache_dir else None
         if path is not None and path.is_file():
             self.net.load_state_dict(torch.load(path, weights_only=True))

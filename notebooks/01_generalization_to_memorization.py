@@ -71,7 +71,7 @@ result = findings.finding_1(table)
 # that a classifier trained on the real digits assigns to one class with probability above 0.9.
 
 # %%
-classifier = experiments.real_classifier(base["dataset"])
+classifier = experiments.real_classifier(base["dataset"], data_root=base.get("data_root"), image_size=base.get("image_size"))
 first = {n: experiments.samples_by_iteration(run, [1], k=n)[1] for n, run in grid_runs.items()}
 fig = plots.image_rows([g[:16] for g in first.values()], [f"N = {n}" for n in first],
                        suptitle="iteration 1: samples of the models trained on real images")
@@ -97,7 +97,7 @@ fig = plots.metric_over_iterations(table, "memorized_share_raw", hue="n_train")
 
 # %%
 for storage, runs in (("grey levels", grid_runs), ("float32", float_runs)):
-    for n in (min(runs), max(runs)):
+    for n in sorted({min(runs), max(runs)}) if runs else []:
         groups = {f"iteration {it}": experiments.nearest_training_images(runs[n], it) for it in (1, iterations)}
         plots.nearest_pairs(groups, suptitle=f"N = {n}, samples stored as {storage}")
 

@@ -143,6 +143,18 @@ def test_fig_4_holds_only_when_every_seed_pair_agrees_and_not_when_untestable():
     assert "not testable at this scale" in chapters.get("07_cfg_diversity").lines(guided)
 
 
+@pytest.mark.slow
+def test_a_loop_of_undertrained_models_fails_finding_1(tmp_path):
+    """Models trained for a handful of steps draw noise-like blobs: GS may fall, but nothing is copied."""
+    base = {"dataset": "digits", "model": "mlp", "width": 32, "blocks": 1, "train_steps": 5, "batch_size": 32,
+            "lr": 1e-3, "warmup_steps": 1, "sampler": "ddim", "sample_steps": 5, "threads": 1, "fd_feature": "pixel",
+            "iterations": 3, "save_models": False, "quantize_samples": True}
+    configs = [from_dict({**base, "n_train": n}) for n in (40, 80)]
+    r = findings.finding_1(run_many(configs, runs_root=tmp_path))
+    assert not r["checks"]["copies_rise"]["grid, merged"] and not r["holds"]
+    assert not r["quality_gate"]["holds"] and r["status"] == findings.UNTESTABLE
+
+
 def test_section_5_counts_a_mean_only_win_as_a_failure():
     rows = []
     for paradigm in ("replace", "accumulate-subsample"):

@@ -127,10 +127,13 @@ def test_metrics_of_an_older_definition_are_remeasured_without_retraining(tmp_pa
     run = run_loop(cfg, runs_root=tmp_path, progress=False)
     fresh = {n: json.loads((run / f"iter_{n:02d}" / "metrics.json").read_text()) for n in (1, 2)}
     samples_stamp = (run / "iter_02" / "samples.npz").stat().st_mtime_ns
-    for n in (1, 2):  # pretend both iterations were measured under version 1 with other numbers
+    from collapse_lib.loop import store
+
+    for n in (1, 2):  # pretend both iterations were measured (and sealed) under version 1 with other numbers
         stale = {**fresh[n], "gs": -1.0, "entropy": -1.0}
         stale.pop("metrics_version")
         (run / f"iter_{n:02d}" / "metrics.json").write_text(json.dumps(stale))
+        store.seal_iteration(run, n)
     run_loop(cfg, runs_root=tmp_path, progress=False)
     assert (run / "iter_02" / "samples.npz").stat().st_mtime_ns == samples_stamp, "retrained"
     for n in (1, 2):
@@ -266,3 +269,14 @@ def test_entropy_at_a_fixed_subsample_size_removes_the_estimators_dependence_on_
     gap_plain = abs(set_entropy(large) - set_entropy(small))
     gap_fixed = abs(fixed_size_entropy(large) - fixed_size_entropy(small))
     assert gap_fixed < gap_plain
+
+
+def test_a_run_folder_from_before_manifests_is_reused_and_sealed(tmp_path):
+    cfg = from_dict({**TINY, "save_models": False})
+    run = run_loop(cfg, runs_root=tmp_path, progress=False)
+    samples_stamp = (run / "iter_02" / "samples.npz").stat().st_mtime_ns
+    for n in (1, 2):
+        (run / f"iter_{n:02d}" / "manifest.json").unlink()  # the layout of earlier versions: metrics.json last
+    run_loop(cfg, runs_root=tmp_path, progress=False)
+    assert (run / "iter_02" / "samples.npz").stat().st_mtime_ns == samples_stamp, "retrained"
+    assert all((run / f"iter_{n:02d}" / "manifest.json").is_file() for n in (1, 2))

@@ -114,4 +114,4 @@ def test_the_rehearsal_builds_every_page_of_the_paper_profile(tmp_path):
         if chapter.verdicts is not None:
             assert (results / f"{name}.json").is_file(), name
     assert (results / "metrics.csv").is_file() and (pages / "summary.md").is_file()
-    assert (ROOT / "_build" / "stage-rehearsal" / "_build" / "html" / "summary.html").is_file()
+    assert (ROOT / "_build" / "stage-rehearsal" / "_build" / "html" / "book" / "summary.html").is_file()

@@ -34,7 +34,16 @@ def iteration_dir(run_dir: str | Path, n: int) -> Path:
 
 
 def is_finished(run_dir: str | Path, n: int) -> bool:
-    return (iteration_dir(run_dir, n) / DONE_FILE).is_file()
+    """Iteration n holds its manifest, or (a folder written before manifests) its metrics.json."""
+    folder = iteration_dir(run_dir, n)
+    return (folder / DONE_FILE).is_file() or is_unsealed(run_dir, n)
+
+
+def is_unsealed(run_dir: str | Path, n: int) -> bool:
+    """A finished iteration of an earlier layout: metrics.json (then the finished mark) but no manifest."""
+    folder = iteration_dir(run_dir, n)
+    return (folder / METRICS_FILE).is_file() and not (folder / DONE_FILE).is_file() and \
+        not any(folder.glob(".*.tmp"))
 
 
 def seal_iteration(run_dir: str | Path, n: int, only: list[str] | None = None) -> None:
@@ -52,6 +61,8 @@ def iteration_problems(run_dir: str | Path, n: int, *, full: bool = False) -> li
     """Why a finished iteration cannot be reused (empty: it is intact): its manifest is unreadable, or a file it
     lists is missing, cut short or changed (sizes always, hashes of small files, of all files with ``full``)."""
     folder = iteration_dir(run_dir, n)
+    if is_unsealed(run_dir, n):
+        return []  # nothing recorded to check against; the runner seals it when it reuses it
     try:
         manifest = read_json(folder / DONE_FILE)["files"]
     except (ValueError, KeyError, TypeError) as err:

@@ -168,19 +168,27 @@ def settings_table(profile: str, base: dict, **experiment):
     steps = f"{base['train_steps']:,} steps" if base.get("train_steps") else f"{base.get('epochs')} epochs"
     rows = {
         "profile": profile,
-        "data": f"{base.get('dataset', 'digits')}" + (", samples stored at the data's grey levels"
-                                                      if base.get("quantize_samples") else ""),
+        "data": DATA_NAMES.get(base.get("dataset", "digits"), base.get("dataset")) + (
+            ", samples stored at the data's grey levels" if base.get("quantize_samples") else ""),
         "denoiser": _denoiser(base),
         "training (per iteration, a fresh model)": f"{steps}, batch {base.get('batch_size')}, AdamW lr {base.get('lr')}",
         "sampler": f"{base.get('sampler', 'ddim').upper()}, {base.get('sample_steps')} steps",
-        "Fréchet distance features": str(base.get("fd_feature")),
+        "Fréchet distance features": FEATURE_NAMES.get(str(base.get("fd_feature")), str(base.get("fd_feature"))),
     }
     for key, value in experiment.items():
-        rows[key.replace("_", " ")] = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+        words = [page_name(v) if isinstance(v, str) else str(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+        rows[key.replace("_", " ")] = ", ".join(words)
     table = pd.DataFrame({"setting": list(rows), "value": list(rows.values())})
     left = [("text-align", "left")]
     styled = table.style.set_uuid("settings")  # a fixed id: pages equal from build to build
     return styled.hide(axis="index").set_properties(**dict(left)).set_table_styles([{"selector": "th", "props": left}])
+
+
+#: how a settings table names a data set and a feature space
+DATA_NAMES = {"digits": "scikit-learn's handwritten digits (8×8)", "mnist": "MNIST (offline 5,000-image subset)",
+              "cifar10": "CIFAR-10", "imagefolder": "an image folder"}
+FEATURE_NAMES = {"classifier": "a small classifier trained on the real images", "inception": "Inception-v3 (FID)",
+                 "pixel": "pixels", "dinov2": "DINOv2-small (CLS token)", "None": "none"}
 
 
 #: how the tidy table's names read on a page

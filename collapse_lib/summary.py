@@ -36,7 +36,7 @@ def _range(values, spec=".2f"):
     if not values:
         return "n/a"
     lo, hi = format(min(values), spec), format(max(values), spec)
-    return lo if lo == hi else f"{lo}-{hi}"
+    return lo if lo == hi else (f"{lo} to {hi}" if min(values) < 0 else f"{lo}-{hi}")
 
 
 def rows_1(r):
@@ -53,7 +53,7 @@ def rows_1(r):
 def rows_2(r):
     runs = list(r["runs"][r["primary"]].values())
     rho = [v["spearman"] for run in runs for v in run["per_size"].values()]
-    return [Row("Finding II: the entropy of D_n falls (Fig. 2a)", "steady decline",
+    return [Row("Finding II: the entropy of the training set falls (Fig. 2a)", "steady decline",
                 f"rank correlation with the iteration {_range(rho)} at every size and seed", r["status"], _under(r))]
 
 
@@ -176,7 +176,7 @@ def render(profile: str, results: dict, chapters) -> str:
         "only when it holds for every seed; a result on the mean alone is a ✗.", "",
         "| claim | paper | ours | holds | holds under |", "|---|---|---|---|---|"]
     for c, row in claim_rows(results, chapters):
-        lines.append(f"| [{row.claim}]({c.name}) | {row.paper} | {row.ours} | {MARKS[row.status]} | {row.under} |")
+        lines.append(f"| [{row.claim}]({c.name}) | {row.paper} | {row.ours} | {MARKS[row.status]} | {row.under or '—'} |")
     missing = [c for c in chapters if c.name not in results]
     lines += [f"| {c.title} | | not run | | |" for c in missing]
     titles = {c.name: c.title for c in chapters}

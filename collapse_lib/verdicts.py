@@ -26,7 +26,7 @@ def _range(values, spec: str = ".2f") -> str:
     if not values:
         return "n/a"
     lo, hi = format(min(values), spec), format(max(values), spec)
-    return lo if lo == hi else f"{lo}-{hi}"
+    return lo if lo == hi else (f"{lo} to {hi}" if min(values) < 0 else f"{lo}-{hi}")
 
 
 def _sizes(per_size: dict, fmt) -> str:

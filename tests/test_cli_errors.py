@@ -153,3 +153,15 @@ def test_detect_refuses_bad_images_and_labels_an_unconditional_model_cannot_use(
     np.save(tmp_path / "labels.npy", np.zeros(4, np.int64))
     one_line(collapse("detect", it / "model", tmp_path / "good.npy", "--labels", tmp_path / "labels.npy"), 1,
              "the model is unconditional")
+
+
+def test_a_damaged_iteration_is_one_warning_line_and_the_rerun_succeeds(tmp_path):
+    it = _stored_model(tmp_path)
+    samples = it / "samples.npz"
+    samples.write_bytes(samples.read_bytes()[:100])
+    proc = collapse("run", "--config", tmp_path / "c.yaml", "--quiet", "--runs-root", tmp_path / "runs")
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"warning: iter_01 of {it.parent.name} cannot be reused (") and \
+        "samples.npz: 100 bytes" in lines[0] and lines[0].endswith("; recomputing from iteration 1"), lines

@@ -40,7 +40,30 @@ class Chapter:
         from .report import Verdicts, _clean, write_results
 
         write_results(profile, self.name, result)
-        return Verdicts(self.verdicts(_clean(result)))
+        clean = _clean(result)
+        if self.rows is not None:
+            _glue_glance(summary.chapter_glance(profile, self.rows(clean)))
+        return Verdicts(self.verdicts(clean))
+
+
+#: the key under which ``record`` glues the chapter's at-this-scale box; the page's first markdown cell pastes it
+#: with a ``{glue:md}`` directive (myst-nb reads glued outputs before it renders a page, so the box can sit above
+#: the cell that computes it)
+GLANCE_KEY = "at_a_glance"
+
+
+def _glue_glance(markdown: str) -> None:
+    """Glue the box into the running notebook, undisplayed; outside a notebook kernel there is nothing to glue to."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    if get_ipython() is None:
+        return
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    glue(GLANCE_KEY, Markdown(markdown), display=False)
 
 
 CHAPTERS: dict[str, Chapter] = {c.name: c for c in (

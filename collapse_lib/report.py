@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import selection
-from .files import atomic_write_json, atomic_write_text
+from .files import atomic_write_json, atomic_write_text, read_json
 from .loop.store import BOOKKEEPING
 from .paths import results_dir
 
@@ -124,7 +124,7 @@ def update_metrics_table(profile: str, table: pd.DataFrame) -> Path:
 def read_results(profile: str, root: Path | None = None) -> dict[str, dict]:
     """Every notebook's results JSON of a profile, by notebook name."""
     folder = Path(root) / profile if root else results_dir(profile)
-    return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
+    return {p.stem: read_json(p) for p in sorted(folder.glob("*.json"))}
 
 
 def source_shares(run_dir: Path, iterations: int) -> pd.DataFrame:

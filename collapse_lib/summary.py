@@ -152,6 +152,19 @@ def claim_rows(results: dict, chapters) -> list[tuple[object, Row]]:
     return [(c, row) for c in chapters if c.name in results for row in c.rows(results[c.name])]
 
 
+def unreadable(results: dict, chapters) -> list[str]:
+    """The chapters whose results file lacks what its verdicts or summary rows read (a file an earlier version of
+    the book wrote)."""
+    bad = []
+    for c in chapters:
+        if c.name in results:
+            try:
+                c.verdicts(results[c.name]), c.rows(results[c.name])
+            except (KeyError, TypeError, IndexError):
+                bad.append(c.name)
+    return bad
+
+
 def headline(results: dict, chapters) -> dict:
     """How many of the paper's claims hold, fail and cannot be judged at this scale, and which fail."""
     rows = [(c, row) for c, row in claim_rows(results, chapters) if not c.beyond_paper]
@@ -237,3 +250,19 @@ def glance(profile: str, results: dict, chapters, paper_results: bool = False, g
         f"- **Not testable at this scale:** {untestable}.",
         f"- {paper}{gpu}",
         "```", ""])
+
+
+#: how a chapter's first screen names each status
+STATUS_WORDS = {HOLDS: "✓ holds", FAILS: "✗ does not hold", UNTESTABLE: "not testable at this scale"}
+
+
+def chapter_glance(profile: str, rows: list[Row]) -> str:
+    """A chapter's first screen: each claim of the paper it judges, whether it holds at this profile's scale, our
+    numbers beside the paper's, and the choices it holds under (MyST markdown, an admonition)."""
+    lines = ["```{admonition} At this scale", ":class: tip",
+             f"At the `{profile}` profile's scale (its settings are in the table below); each check, with its "
+             "threshold, is in the verdict at the end of the page.", ""]
+    for row in rows:
+        under = f" Holds under: {row.under}." if row.under and row.under != "none" else ""
+        lines.append(f"- **{row.claim}: {STATUS_WORDS[row.status]}.** The paper: {row.paper}. Ours: {row.ours}.{under}")
+    return "\n".join([*lines, "```", ""])

@@ -20,6 +20,10 @@
 # subsets of 1,024 to 32,768 images, larger sets hold out longer, and at 1,024 images the model copies its
 # training set from the first iteration on.
 #
+# ```{glue:md} at_a_glance
+# :format: myst
+# ```
+#
 # A falling GS alone does not show memorization: samples that shrink toward the mean or fade into noise also
 # sit closer to the training images. So this chapter counts the copies. A sample is a **near-copy** when its
 # nearest training image is closer than a third of the distance to the nearest *different* image (the ratio

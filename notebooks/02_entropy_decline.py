@@ -18,6 +18,10 @@
 # Kozachenko-Leonenko estimate of the differential entropy of $\mathcal D_n$ (Sec. 3, with $k=1$)
 # falls steadily over iterations, because generated samples bunch into tight local clusters.
 #
+# ```{glue:md} at_a_glance
+# :format: myst
+# ```
+#
 # We reuse the runs of Finding I (the run cache computes them once) and check, for every size and every seed:
 # the entropy of the last training set is below that of the first generated one,
 # $H(\mathcal D_{last}) < H(\mathcal D_2)$, and the rank correlation between iteration and entropy over

@@ -18,6 +18,10 @@
 # on it: the paper reports a Pearson correlation of **0.91** on CIFAR-10, with points of all sizes on one
 # line. The variance of the training set (trace of its covariance) relates to GS much more weakly (Fig. 2c).
 #
+# ```{glue:md} at_a_glance
+# :format: myst
+# ```
+#
 # We pool every (size, seed, iteration) point of the Finding I runs and report Pearson $r$ between
 # $H(\mathcal D_n)$ and $\log \mathrm{GS}(n)$. Its 95% interval comes from a bootstrap over whole runs (the
 # iterations of one run are not independent points). **The check:** $r \ge 0.85$ for every seed, or the

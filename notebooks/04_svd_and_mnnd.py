@@ -19,6 +19,10 @@
 # exponentially, and the trace of the covariance, which barely moves. Collapse of *variance* is slow;
 # collapse of *local spread* is fast, and it is the latter that makes memorization easy.
 #
+# ```{glue:md} at_a_glance
+# :format: myst
+# ```
+#
 # We take the largest size of the Finding I runs, project real and generated images at the first and the
 # last iteration, and follow MNND and covariance trace of each generated set $\mathcal G_n$. Check, for every
 # seed and under each storage: the MNND falls faster than the trace, and the trace keeps at least half of its

@@ -21,6 +21,10 @@
 # iteration 8, **88.4** for the vanilla loop against **52.1** with greedy selection (Fig. 3); in the runs of
 # App. F.1 (Fig. 9), 75.7 against 44.7, with the threshold filter in between.
 #
+# ```{glue:md} at_a_glance
+# :format: myst
+# ```
+#
 # We run vanilla, greedy and threshold under both paradigms with three seeds each (single runs mislead at
 # this scale) and show the mean with the band between seeds. Three claims are checked at the last iteration,
 # each only when every (selector seed, vanilla seed) pair agrees: **the paper's main claim** (Sec. 5,

@@ -18,6 +18,10 @@
 # selection keeps **65%** real images at iteration 8, where the uniform share is 12.5%. Generated images
 # sit in tight clusters, so the farthest-point rule prefers the spread-out real ones.
 #
+# ```{glue:md} at_a_glance
+# :format: myst
+# ```
+#
 # Every training item in a run carries its source (real, or generation $j$), so the shares below are counted
 # from provenance. Check for this profile: greedy's real share exceeds $1/n$ at every iteration from the
 # third on, for every seed. The runs are those of the Section 5 chapter (shared through the run cache).

@@ -18,6 +18,10 @@
 # class are nearly identical. Choosing each training set by greedy selection keeps them varied, and keeps
 # the FID lower.
 #
+# ```{glue:md} at_a_glance
+# :format: myst
+# ```
+#
 # We train a class-conditional denoiser (labels dropped to a null class 10% of the time) and sample with
 # guidance $\hat x = \hat x_u + w(\hat x_c - \hat x_u)$ in the replace loop. With selection each class
 # keeps the $N/10$ farthest-point picks of its $2N/10$ samples. Diversity is the mean within-class

@@ -18,6 +18,10 @@
 # FID: vanilla > all $2N$ > selection). (2) The threshold-decay filter beats the vanilla accumulate loop over
 # a wide range of decay rates $\alpha$.
 #
+# ```{glue:md} at_a_glance
+# :format: myst
+# ```
+#
 # We run vanilla ($N$), all $2N$ and greedy ($N$ of $2N$) under replace, and the threshold filter at several
 # $\alpha$ under accumulate-subsample, with three seeds, and compare Fréchet distance, GS and entropy at the
 # last iteration. Each claim holds only when every seed pair agrees. Runs equal to those of the Section 5

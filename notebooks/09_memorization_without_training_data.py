@@ -22,6 +22,10 @@
 # weight matrices, without generating anything. Can a user of a self-consuming loop tell from the model
 # alone that it is sliding into memorization?
 #
+# ```{glue:md} at_a_glance
+# :format: myst
+# ```
+#
 # For every model of the Finding I runs we read the hidden activation of its last residual block on its own
 # samples, noised to a low level (timestep 50 of 1,000), and score each sample's spikiness: the standard
 # deviation over units of the activation's magnitudes, normalized to unit length and scaled by $\sqrt{d}$

@@ -333,10 +333,29 @@ def main() -> int:
         missing = run_preflight(args.profile)
         if args.check or missing:
             return 1 if missing else 0
+    if args.only:
+        refuse_stale_results(args.profile, kept=[n for n in names if n not in selected])
     folder = build(args.profile, selected, params, whole=not args.only)
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "summary.py"), "--profile", args.profile,
-                    "--out", str(folder / "book" / "summary.md")], check=True)
+    if subprocess.run([sys.executable, str(ROOT / "scripts" / "summary.py"), "--profile", args.profile,
+                       "--out", str(folder / "book" / "summary.md")]).returncode:
+        return 1  # the summary has said why; the executed pages are kept
     return render(folder)
+
+
+def refuse_stale_results(profile: str, kept: list[str]) -> None:
+    """Before executing anything: the pages ``--only`` keeps must have results the summary can still read."""
+    from collapse_lib import chapters, summary
+    from collapse_lib.files import DamagedFile
+    from collapse_lib.report import read_results
+
+    try:
+        results = {k: v for k, v in read_results(profile).items() if k in kept}
+    except DamagedFile as err:
+        raise SystemExit(f"{err}; add that page to --only") from None
+    stale = summary.unreadable(results, chapters.judged())
+    if stale:
+        raise SystemExit(f"results/{profile}/{stale[0]}.json was written by an earlier version of the book; add "
+                         f"{' '.join(stale)} to --only")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from collapse_lib import chapters, summary
+from collapse_lib.files import DamagedFile
 from collapse_lib.report import read_results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,7 +64,15 @@ def main() -> None:
     ap.add_argument("--profile", default="cpu")
     ap.add_argument("--out", default=str(ROOT / "book" / "summary.md"))
     args = ap.parse_args()
-    results = read_results(args.profile)
+    try:
+        results = read_results(args.profile)
+    except DamagedFile as err:
+        raise SystemExit(f"{err}; rebuild that page with scripts/build_book.py --only") from None
+    stale = summary.unreadable(results, chapters.judged())
+    if stale:
+        raise SystemExit(f"results/{args.profile}/{stale[0]}.json was written by an earlier version of the book and "
+                         f"cannot be summarized; rebuild those pages: scripts/build_book.py --profile {args.profile} "
+                         f"--only {' '.join(stale)}")
     Path(args.out).write_text(summary.render(args.profile, results, chapters.judged()))
     paper_done = bool(list((ROOT / "results" / "paper").glob("*.json")))
     gpu_done = (ROOT / "results" / "gpu" / "gpu_check.json").is_file()

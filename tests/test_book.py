@@ -42,6 +42,19 @@ def test_every_toc_page_rendered_with_figures_and_no_errors(smoke_book):
             assert len(re.findall(r"<img [^>]*src=\"[^\"]*\.png\"", html)) >= 1, f"{page} shows no figure"
 
 
+def test_every_judged_chapter_says_what_holds_on_its_first_screen(smoke_book):
+    from collapse_lib import chapters
+
+    html_dir, _ = smoke_book
+    for c in chapters.judged():
+        html = (html_dir / "book" / f"{c.name}.html").read_text()
+        box, settings = html.find("At this scale"), html.find(">setting</th>")
+        assert 0 < box < settings or (box > 0 and settings < 0), f"{c.name}: no glance box above the settings"
+        text = re.sub(r"<[^>]+>", "", html[box:box + 4000])
+        assert re.search(r"(✓ holds|✗ does not hold|not testable at this scale)\.", text), text[:400]
+        assert "The paper:" in text and "Ours:" in text, text[:400]
+
+
 def test_results_and_summary_were_written(smoke_book):
     html_dir, results = smoke_book
     names = sorted(p.stem for p in (ROOT / "notebooks").glob("*.py") if "chapter.record(" in p.read_text())

@@ -27,6 +27,24 @@ def test_a_parameter_no_notebook_declares_is_refused():
     assert proc.returncode != 0 and "-p/-y studdy: no notebook of this build declares it" in proc.stderr
 
 
+def test_only_refuses_to_keep_pages_whose_results_the_summary_cannot_read(tmp_path):
+    results = tmp_path / "results"
+    (results / "smoke").mkdir(parents=True)
+    (results / "smoke" / "02_entropy_decline.json").write_text('{"notebook": "02_entropy_decline", "holds": true}')
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_book.py"), "--profile", "smoke", "--only",
+                           "00_training_study"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "COLLAPSE_RESULTS": str(results)})
+    assert proc.returncode == 1 and proc.stderr.strip() == (
+        "results/smoke/02_entropy_decline.json was written by an earlier version of the book; add "
+        "02_entropy_decline to --only"), proc.stderr
+    (results / "smoke" / "02_entropy_decline.json").write_text('{"notebook": "02_ent')
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_book.py"), "--profile", "smoke", "--only",
+                           "00_training_study"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "COLLAPSE_RESULTS": str(results)})
+    assert proc.returncode == 1 and "02_entropy_decline.json: not valid JSON" in proc.stderr and \
+        "Traceback" not in proc.stderr, proc.stderr
+
+
 def test_a_failed_notebook_keeps_the_earlier_page_and_names_its_cell():
     page = ROOT / "_build" / "stage-smoke" / "book" / "00_training_study.ipynb"
     ok = build("--profile", "smoke", "--only", "00_training_study")

@@ -41,6 +41,17 @@ def test_every_judged_chapter_has_a_finding_verdicts_and_a_summary_row():
         assert callable(c.finding) and callable(c.rows), c.name
 
 
+def test_every_judged_chapter_pastes_its_glance_box_under_the_claim():
+    from collapse_lib import chapters
+
+    for c in chapters.judged():
+        cells = jupytext.read(ROOT / "notebooks" / f"{c.name}.py").cells
+        first = next(cell.source for cell in cells if cell.cell_type == "markdown")
+        claim = first.find("**Claim")
+        paste = first.find(f"```{{glue:md}} {chapters.GLANCE_KEY}\n:format: myst\n```")
+        assert 0 <= claim < paste, f"{c.name}: its first markdown cell must paste the glance box after the claim"
+
+
 def test_every_toc_notebook_has_nbval_coverage():
     notebook_pages = [p for p in toc_pages() if (ROOT / "notebooks" / f"{p}.py").is_file()]
     assert notebook_pages, "the toc lists no notebooks"

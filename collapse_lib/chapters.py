@@ -42,7 +42,7 @@ class Chapter:
         write_results(profile, self.name, result)
         clean = _clean(result)
         if self.rows is not None:
-            _glue_glance(summary.chapter_glance(profile, self.rows(clean)))
+            _glue_glance(summary.chapter_glance(profile, self.rows(clean), self.beyond_paper))
         return Verdicts(self.verdicts(clean))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import selection
 from .findings import FAILS, HOLDS, MAX_FD_OVER_FLOOR, MIN_TRACE_RATIO, UNTESTABLE, learned_data
 from .report import mark
 
@@ -114,10 +115,10 @@ def rows_7(r):
 
 def rows_8(r):
     rep, order = r["replace"], r["fd_order"]
-    fds = ", ".join(f"{k}: {v['fd']['mean']:.1f}" for k, v in rep.items())
+    fds = ", ".join(f"{selection.get(k).short} {v['fd']['mean']:.1f}" for k, v in rep.items())
     dec = ", ".join(f"α = {a}: {v['wins']}/{v['pairs']}" for a, v in r["threshold_by_alpha"].items())
     return [Row("App. G: all 2N sits between vanilla and greedy (Fig. 13)", "FID: greedy < all 2N < vanilla",
-                f"FD {fds}; pairs greedy < all 2N {order['greedy_below_all']['wins']}/{order['greedy_below_all']['pairs']}, "
+                f"FD: {fds}; pairs greedy < all 2N {order['greedy_below_all']['wins']}/{order['greedy_below_all']['pairs']}, "
                 f"all 2N < vanilla {order['all_below_vanilla']['wins']}/{order['all_below_vanilla']['pairs']}",
                 r["claims"]["fig_13"]),
             Row("App. G: every decay rate beats vanilla (Fig. 14)", "threshold FID below vanilla at every α",
@@ -256,7 +257,7 @@ def glance(profile: str, results: dict, chapters, paper_results: bool = False, g
 STATUS_WORDS = {HOLDS: "✓ holds", FAILS: "✗ does not hold", UNTESTABLE: "not testable at this scale"}
 
 
-def chapter_glance(profile: str, rows: list[Row]) -> str:
+def chapter_glance(profile: str, rows: list[Row], beyond_paper: bool = False) -> str:
     """A chapter's first screen: each claim of the paper it judges, whether it holds at this profile's scale, our
     numbers beside the paper's, and the choices it holds under (MyST markdown, an admonition)."""
     lines = ["```{admonition} At this scale", ":class: tip",
@@ -264,5 +265,7 @@ def chapter_glance(profile: str, rows: list[Row]) -> str:
              "threshold, is in the verdict at the end of the page.", ""]
     for row in rows:
         under = f" Holds under: {row.under}." if row.under and row.under != "none" else ""
-        lines.append(f"- **{row.claim}: {STATUS_WORDS[row.status]}.** The paper: {row.paper}. Ours: {row.ours}.{under}")
+        source = row.paper.lstrip("— ").strip("()")
+        paper = f"Not a claim of the paper; the idea is from {source}" if beyond_paper else f"The paper: {row.paper}"
+        lines.append(f"- **{row.claim}: {STATUS_WORDS[row.status]}.** {paper}. Ours: {row.ours}.{under}")
     return "\n".join([*lines, "```", ""])

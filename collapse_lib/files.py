@@ -80,7 +80,7 @@ def read_json(path: str | Path):
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
-        raise DamagedFile(f"{path}: not valid JSON ({err.msg} at line {err.lineno}, column {err.colno}); "
+        raise DamagedFile(f"{path}: not valid JSON ({err.msg}, line {err.lineno}, column {err.colno}); "
                           "the file is damaged or was cut short") from None
 
 

@@ -10,6 +10,12 @@ so a page and the summary never word a verdict differently.
 from __future__ import annotations
 
 from . import selection
+from .findings import HOLDS, UNTESTABLE
+
+
+def judged(status: str) -> bool | None:
+    """A claim's status as a verdict mark: holds ✓, fails ✗, and not testable at this scale • (a note, no verdict)."""
+    return None if status == UNTESTABLE else status == HOLDS
 
 
 def name(selector: str) -> str:
@@ -168,17 +174,17 @@ def section_5(r: dict) -> list[tuple[bool, str]]:
     last, per, claims = r["last_iteration"], r["per_paradigm"], r["claims"]
     acc, rep = per["accumulate-subsample"], per["replace"]
     out = [quality(r["quality_gate"]),
-           (claims["accumulate"] == "holds", "the paper's main claim (Sec. 5, accumulate-subsample): greedy keeps a higher "
+           (judged(claims["accumulate"]), "the paper's main claim (Sec. 5, accumulate-subsample): greedy keeps a higher "
             "entropy and GS and a lower Fréchet distance in every seed pair; "
             + _selector_sentence("accumulate-subsample", acc["greedy"], "greedy", last)
             + f"; our FD ratio greedy / vanilla {r['fd_ratio_accumulate']:.2f} against the paper's 52.1 / 88.4 = 0.59"),
-           (claims["replace"] == "holds", "App. F.1, replace: the same comparison; "
+           (judged(claims["replace"]), "App. F.1, replace: the same comparison; "
             + _selector_sentence("replace", rep["greedy"], "greedy", last))]
     for p, v in per.items():
         if v.get("threshold"):
             out.append((v["threshold"]["all_pairs"], _selector_sentence(p, v["threshold"], "the threshold filter", last)))
     order = r["app_f1"]["greedy_below_threshold"]
-    out.append((claims["greedy_vs_threshold"] == "holds", "App. F.1 (accumulate-subsample): both selectors lower the "
+    out.append((judged(claims["greedy_vs_threshold"]), "App. F.1 (accumulate-subsample): both selectors lower the "
                 f"Fréchet distance below vanilla's and greedy lowers it most: greedy {order['mean_a']:.1f} against the "
                 f"threshold filter's {order['mean_b']:.1f}, {order['wins']} of {order['pairs']} seed pairs (the paper: "
                 "44.7 for greedy against 75.7 for vanilla at iteration 8)"))
@@ -199,11 +205,11 @@ def fig_4(r: dict) -> list[tuple[bool, str]]:
     testable = " (not testable at this scale: the guided first models fail the quality gate)" \
         if not r["quality_gate"]["holds"] else ""
     return [quality(r["quality_gate"]),
-            (claims["diversity"] == "holds", f"greedy keeps a higher within-class NND of the samples than vanilla at "
+            (judged(claims["diversity"]), f"greedy keeps a higher within-class NND of the samples than vanilla at "
              f"iteration {last}: {_pairs(r['within_class_nnd'], 'within_class_nnd', '.2f')} (real digits: "
              f"{_num(r['real_within_class_nnd'])}; the paper: vanilla's samples in a class become nearly identical)"
              + testable),
-            (claims["fid"] == "holds", f"greedy lowers the Fréchet distance of the guided samples: "
+            (judged(claims["fid"]), f"greedy lowers the Fréchet distance of the guided samples: "
              f"{_pairs(r['fd'], 'fd', '.1f')}" + testable)]
 
 
@@ -213,11 +219,11 @@ def ablation(r: dict) -> list[tuple[bool, str]]:
     dec = ", ".join(f"α = {a}: {v['mean_a']:.1f} ({v['wins']} of {v['pairs']} pairs)" for a, v in r["threshold_by_alpha"].items())
     vanilla = r["accumulate_vanilla"].get("fd", {}).get("mean")
     return [quality(r["quality_gate"]),
-            (r["claims"]["fig_13"] == "holds", f"replace, Fréchet distance at iteration {r['last_iteration']}: {fds}; "
+            (judged(r["claims"]["fig_13"]), f"replace, Fréchet distance at iteration {r['last_iteration']}: {fds}; "
              f"greedy below all 2N in {order['greedy_below_all']['wins']} of {order['greedy_below_all']['pairs']} seed pairs, "
              f"all 2N below vanilla in {order['all_below_vanilla']['wins']} of {order['all_below_vanilla']['pairs']} "
              "(the paper, Fig. 13: greedy < all 2N < vanilla)"),
-            (r["claims"]["fig_14"] == "holds", f"accumulate-subsample, the threshold filter's Fréchet distance: {dec}, "
+            (judged(r["claims"]["fig_14"]), f"accumulate-subsample, the threshold filter's Fréchet distance: {dec}, "
              f"against vanilla's {_num(vanilla, '.1f')} (the paper, Fig. 14: every decay rate beats vanilla)")]
 
 

@@ -97,7 +97,7 @@ fig = plots.metric_over_iterations(table, "memorized_share_raw", hue="n_train")
 # ## Generated samples beside their nearest training images (Fig. 1, left)
 # For the smallest and the largest size, at the first and the last iteration, under both storages: each sample
 # above its nearest image in the set that model was trained on, with their distance (pixel space, images in
-# $[-1, 1]$; the real digits' nearest neighbours sit 2 to 3 apart).
+# $[-1, 1]$; in the real subsets a digit's nearest neighbour sits 2.2 (N = 1,024) to 3.3 (N = 64) away).
 
 # %%
 for storage, runs in (("grey levels", grid_runs), ("float32", float_runs)):
@@ -141,28 +141,29 @@ fig = plots.metric_over_iterations(table, "fd", hue="n_train", log=True, floor="
 # **The transition appears, for every seed, with the copy test that merges near-duplicates, under both
 # storages; one part fails under float32 storage.** The first models learned the digits: for every seed their
 # samples keep 0.90-0.99 of the real subset's spread and score a Fréchet distance 1.3-2.7 times the real floor
-# (per-pixel noise scores about 1,900), and a classifier trained on real digits labels 96-100% of them with
-# confidence. Small sets are copied from the first iteration and the largest is not: the near-copy share at
+# (per-pixel noise scores about 1,900), and a classifier trained on real digits labels 96-100% of seed 0's
+# samples with confidence. Small sets are copied from the first iteration and the largest is not: the near-copy share at
 # iteration 1 is 0.95-0.98 at N = 64, 0.55-0.62 at N = 256 and 0.00 at N = 1,024, as the paper sees 1,024
 # CIFAR-10 images copied and 32,768 not. The grids show it: N = 64's first samples are its training digits,
 # N = 1,024's are new, rougher digits.
 #
 # Over five iterations on the grey levels GS falls to 0.00-0.42 of its first value at N = 64 (where copies
 # become exact and GS reaches 0), 0.003-0.045 at N = 256 and 0.033-0.051 at N = 1,024, and the near-copy share
-# climbs to 0.94-1.00 at every size, while the samples keep 0.69-0.85 of the real spread. The largest set holds
+# ends at 0.94-1.00 at every size, while the samples keep 0.69-0.85 of the real spread. The largest set holds
 # out longest: more than half of its samples are near-copies from iteration 4 on in every seed, the two smaller
 # sets from iteration 1. By iteration 5 the training sets hold 22-41% distinct images, and the grids show a few
 # digits repeated.
 #
 # **Float32 storage** gives the same picture through the merged test (N = 1,024: 0.00 → 0.97-0.99, over one half
 # from iteration 4), and shows why the plain test is not used: it counts 0.00 near-copies at N = 1,024 at every
-# iteration, and at N = 64 its share *falls* from 0.95-0.98 to 0.02-0.05, while GS at N = 1,024 falls 13- to
+# iteration (at most 0.01), and at N = 64 its share *falls* from 0.95-0.98 to 0.02-0.05, while GS at N = 1,024 falls 13- to
 # 15-fold. Each sample's nearest and second-nearest training images are then two versions of the digit it
-# copies. One check fails under float storage: at N = 64 GS does not fall (0.78-1.05 of its first value). That
-# set is copied from the first iteration (GS 0.12-0.14, a tenth of the distance between real digits) and later
+# copies. One check fails under float storage: at N = 64 GS does not fall for seeds 1 and 2 (1.05 and 0.98 of
+# its first value; seed 0: 0.78). That set is copied from the first iteration (GS 0.12-0.14, about a
+# twenty-fifth of its real images' nearest-neighbour spacing of 3.3) and later
 # models copy their copies just as closely; only rounding to the grey levels makes the copies exact. Under grid
-# storage the plain test dips at iteration 2 (to about 0.3 at N = 64 and N = 256, where the merged test reads
-# 0.97 and 0.64): the first generated training set holds several versions of each copied digit, the failure the
+# storage the plain test dips at iteration 2 at N = 256 (0.28-0.34, where the merged test reads 0.56-0.69), and
+# under float32 at N = 64 (0.31-0.39 against 0.92-1.00): the first generated training set holds several versions of each copied digit, the failure the
 # first builds of this book reported as a dip in copying. It recovers as the grid snaps versions together, and
 # still sees fewer copies at N = 1,024 (0.61-0.76 at iteration 5).
 #

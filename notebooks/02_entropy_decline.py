@@ -79,8 +79,9 @@ fig = plots.metric_over_iterations(table, "mnnd", hue="n_train", log=True)
 # read at 64 rows; it does not with the distinct-rows reading under grid storage.** With the stored set
 # (dequantized on the grid), the real subsets score 11-36 nats, the first generated sets -17 to -54, and the
 # fifth -79 to -99 nats on the grid (rank correlation -0.8 to -1 over iterations 2-5); float sets fall further,
-# to -330 to -460 nats, because float copies sit closer to each other than the grid's cell width. Reading every
-# set at 64 rows keeps the same order (iteration 5: -56 to -91 nats on the grid).
+# to -330 to -460 nats, because float copies sit closer to each other than the grid's cell width. Read at 64
+# rows, every set still falls (iteration 5: -56 to -91 nats on the grid), but the order of the sizes flips: N =
+# 1,024 ends highest (-56 to -64) instead of lowest, since the stored-set reading falls with the number of rows.
 #
 # The distinct-rows reading behaves differently, and for a reason: on the grid, by iteration 5 only 22-41% of a
 # training set's images are distinct, and dropping the duplicates leaves a few spread-out digits. At N = 64 that

@@ -86,7 +86,7 @@ for storage, part in findings.common.by_storage(largest).items():
 # **The paper's Fig. 7 pattern holds for every seed under both storages.** For N = 1,024 the MNND of the generated
 # set falls to 0.02-0.03 of its first value over five iterations, while its covariance trace keeps 0.87-0.90 of
 # it: the samples do not shrink toward the mean digit, they bunch into tight groups of near-identical images
-# spread over the range of the data, which the SVD projection shows as points piling up on a few spots of the
+# spread over the range of the data, which the SVD projection shows as many small, tight clusters across the
 # real cloud.
 
 # %% [markdown]

@@ -125,10 +125,12 @@ for paradigm in paradigms:
 #
 # **Replace does not reproduce.** Selection keeps GS and entropy higher in every pair (GS 0.36-0.42 and 0.36-0.37
 # against 0.17-0.22) and copies less (near-copy share 0.42-0.86 against vanilla's 0.89-0.99), but its Fréchet
-# distance is worse: 311 (279-364) for greedy, 265 (172-380) for the threshold filter, against 249 (226-283) for
-# vanilla. Choosing the N most spread-out of 2N fresh samples also chooses the malformed ones at the edge of the
-# pool, and the next model learns those too; with only 2N candidates and no real images in the pool, diversity is
-# bought with quality.
+# distance is not lower: greedy's is worse in every seed pair but one (311, range 279-364, against vanilla's 249,
+# 226-283), and the threshold filter's is worse on the mean and mixed by seed (265, 172-380; lower in 4 of 9
+# pairs). Our reading, which this build does not measure: choosing the N most spread-out of 2N fresh samples
+# favours the odd ones at the edge of the pool, and the next model learns those too. It is not a loss of overall
+# spread (greedy's samples keep 0.89-1.04 of the real covariance trace); with only 2N candidates and no real
+# images in the pool, the spread selection buys is not the real data's.
 #
 # The copy test matters here too. Under vanilla accumulate-subsample the plain ratio test counts 6-11% near-copies
 # at iteration 4, fewer than under greedy selection (18-20%), an artefact the first build reported as "selectors

@@ -80,3 +80,11 @@ def test_settings_table_is_left_aligned_and_stable():
     first, second = (settings_table("smoke", base, iterations=2).to_html() for _ in range(2))
     assert first == second  # the same page from build to build
     assert "text-align: left" in first
+
+
+def test_a_claim_not_testable_at_this_scale_is_a_note_not_a_cross():
+    from collapse_lib.findings import FAILS, HOLDS, UNTESTABLE
+    from collapse_lib.verdicts import judged
+
+    assert judged(HOLDS) is True and judged(FAILS) is False and judged(UNTESTABLE) is None
+    assert repr(report.Verdicts([(judged(UNTESTABLE), "a claim"), (judged(FAILS), "another")])) == "• a claim\n✗ another"

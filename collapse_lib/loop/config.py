@@ -91,7 +91,7 @@ class RunConfig:
     def __post_init__(self):
         problems = config_problems(self)
         if problems:
-            raise ConfigError("invalid run configuration:\n  - " + "\n  - ".join(problems))
+            raise _invalid(problems)
 
     # ---- derived -------------------------------------------------------------------------------------
     @property
@@ -220,8 +220,18 @@ def _unknown_keys_error(unknown: list[str], known_values: dict) -> ConfigError:
         RunConfig(**known_values)
         rest = []
     except ConfigError as err:
-        rest = str(err).splitlines()[1:]
-    return ConfigError("invalid run configuration:\n" + "\n".join([f"  - {k}: unknown key" for k in unknown] + rest))
+        rest = getattr(err, "problems", [str(err)])
+    return _invalid([f"{k}: unknown key" for k in unknown] + rest)
+
+
+def _invalid(problems: list[str]) -> ConfigError:
+    """One problem on one line; several as a list, one per line."""
+    if len(problems) == 1:
+        err = ConfigError(f"invalid run configuration: {problems[0]}")
+    else:
+        err = ConfigError("invalid run configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+    err.problems = list(problems)
+    return err
 
 
 def from_dict(values: dict) -> RunConfig:

@@ -153,3 +153,26 @@ def test_files_follow_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "g.txt").stat().st_mode & 0o777 == 0o600
+
+
+def test_iterations_after_a_recomputed_one_stay_unfinished_when_the_rerun_is_interrupted(clean, tmp_path, monkeypatch):
+    from collapse_lib.loop import iterations, readback
+
+    run = _copy(clean, tmp_path)
+    _damage(run / "iter_01" / "samples.npz", "truncate")
+    real = iterations._run_iteration
+
+    def stop_at_two(ctx, d_n, n, progress):
+        if n == 2:
+            raise KeyboardInterrupt
+        return real(ctx, d_n, n, progress)
+
+    monkeypatch.setattr(iterations, "_run_iteration", stop_at_two)
+    with warnings.catch_warnings(), pytest.raises(KeyboardInterrupt):
+        warnings.simplefilter("ignore")
+        run_loop(from_dict(CFG), runs_root=run.parent, progress=False)
+    # iteration 2 was built from the old iteration 1: its files are still there, but it must not count as finished
+    assert readback.reuse_problem(run, 2, from_dict(CFG)) == "not finished"
+    monkeypatch.setattr(iterations, "_run_iteration", real)
+    table, _ = _rerun(run)
+    pd.testing.assert_frame_equal(table.drop(columns=TIMING), clean[2].drop(columns=TIMING))

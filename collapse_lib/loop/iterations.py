@@ -178,7 +178,7 @@ def _first_to_compute(run_dir: Path, cfg: RunConfig, full: bool) -> int:
 def _invalidate_from(ctx: _Context, n: int) -> None:
     """Iteration n is computed again: later iterations were built from the old one, so none of them is finished."""
     for k in range(n + 1, ctx.cfg.iterations + 1):
-        (store.iteration_dir(ctx.run_dir, k) / store.DONE_FILE).unlink(missing_ok=True)
+        store.unfinish_iteration(ctx.run_dir, k)
 
 
 def run_iterations(cfg: RunConfig, run_dir: Path, *, cache_dir: Path, progress: bool, share_first_model: bool,

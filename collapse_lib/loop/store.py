@@ -57,6 +57,15 @@ def seal_iteration(run_dir: str | Path, n: int, only: list[str] | None = None) -
     atomic_write_json(folder / DONE_FILE, {"files": now})
 
 
+def unfinish_iteration(run_dir: str | Path, n: int) -> None:
+    """Iteration n no longer counts as finished: its manifest goes, and its metrics.json with it (which alone would
+    still mark it finished in the layout before manifests, ``is_unsealed``); its other files stay until it is
+    computed again."""
+    folder = iteration_dir(run_dir, n)
+    (folder / DONE_FILE).unlink(missing_ok=True)
+    (folder / METRICS_FILE).unlink(missing_ok=True)
+
+
 def iteration_problems(run_dir: str | Path, n: int, *, full: bool = False) -> list[str]:
     """Why a finished iteration cannot be reused (empty: it is intact): its manifest is unreadable, or a file it
     lists is missing, cut short or changed (sizes always, hashes of small files, of all files with ``full``)."""

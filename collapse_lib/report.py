@@ -39,6 +39,21 @@ def mark(ok: bool | None) -> str:
     return "•" if ok is None else ("✓" if ok else "✗")
 
 
+def number(x, spec: str = ".2f") -> str:
+    """A number as a page writes it; "n/a" for one that is missing or undefined."""
+    return "n/a" if x is None or x != x else format(x, spec)
+
+
+def value_range(values, spec: str = ".2f") -> str:
+    """The span of ``values`` as a page writes it ("0.90-0.99", "-1.00 to -0.80", one value when they agree),
+    leaving out missing and undefined ones; "n/a" when none is left."""
+    values = [v for v in values if v is not None and v == v]
+    if not values:
+        return "n/a"
+    lo, hi = format(min(values), spec), format(max(values), spec)
+    return lo if lo == hi else (f"{lo} to {hi}" if min(values) < 0 else f"{lo}-{hi}")
+
+
 class Verdicts:
     """A chapter's verdicts, ``[(holds, sentence), ...]``: shown as a list of ✓/✗ sentences on a page, as plain lines
     in text."""

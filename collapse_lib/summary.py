@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from . import selection
 from .findings import FAILS, HOLDS, MAX_FD_OVER_FLOOR, MIN_TRACE_RATIO, UNTESTABLE, learned_data
-from .report import mark
+from .report import mark, number, value_range
 
 MARKS = {HOLDS: "✓", FAILS: "✗", UNTESTABLE: "not testable"}
 
@@ -24,27 +24,15 @@ class Row:
     under: str = ""  # the choices it holds under
 
 
-def _f(x, spec: str = ".2f") -> str:
-    return "n/a" if x is None else format(x, spec)
-
-
 def _under(result: dict) -> str:
     return "; ".join(result.get("holds_under") or []) or "none"
-
-
-def _range(values, spec=".2f"):
-    values = [v for v in values if v is not None and v == v]
-    if not values:
-        return "n/a"
-    lo, hi = format(min(values), spec), format(max(values), spec)
-    return lo if lo == hi else (f"{lo} to {hi}" if min(values) < 0 else f"{lo}-{hi}")
 
 
 def rows_1(r):
     runs = list(r["runs"][r["primary"]].values())
     sizes = sorted(runs[0]["per_size"], key=int)
-    first = lambda n: _range([run["per_size"][n]["copies"]["first"] for run in runs])  # noqa: E731
-    last = lambda n: _range([run["per_size"][n]["copies"]["last"] for run in runs])  # noqa: E731
+    first = lambda n: value_range([run["per_size"][n]["copies"]["first"] for run in runs])  # noqa: E731
+    last = lambda n: value_range([run["per_size"][n]["copies"]["last"] for run in runs])  # noqa: E731
     ours = "; ".join(f"N = {n}: near-copies {first(n)} → {last(n)}" for n in sizes)
     return [Row("Finding I: GS falls as models turn to copying (Fig. 1)",
                 "GS falls near-exponentially; 1,024 images copied from iteration 1, larger sets later",
@@ -55,23 +43,23 @@ def rows_2(r):
     runs = list(r["runs"][r["primary"]].values())
     rho = [v["spearman"] for run in runs for v in run["per_size"].values()]
     return [Row("Finding II: the entropy of the training set falls (Fig. 2a)", "steady decline",
-                f"rank correlation with the iteration {_range(rho)} at every size and seed", r["status"], _under(r))]
+                f"rank correlation with the iteration {value_range(rho)} at every size and seed", r["status"], _under(r))]
 
 
 def rows_3(r):
     v = r["per_storage"][r["primary"].split(",")[0]]
     e, fixed = v["pooled"]["stored set"], v["pooled"]["fixed subsample"]
     return [Row("Finding III: entropy predicts log GS (Fig. 2b)", "Pearson r = 0.91",
-                f"pooled r = {_f(e['r'])} ({_f(e['ci_low'])}..{_f(e['ci_high'])}); within one size "
-                f"{_range(list(v['per_size'].values()))}; at a fixed subsample size {_f(fixed['r'])}",
+                f"pooled r = {number(e['r'])} ({number(e['ci_low'])}..{number(e['ci_high'])}); within one size "
+                f"{value_range(list(v['per_size'].values()))}; at a fixed subsample size {number(fixed['r'])}",
                 r["status"], _under(r))]
 
 
 def rows_4(r):
     runs = list(r["runs"][r["primary"]].values())
     return [Row("App. E: MNND collapses, variance does not (Fig. 7)", "MNND falls ~exponentially; trace slightly",
-                f"N = {r['n_train']}: MNND ×{_range([x['mnnd_ratio'] for x in runs])}, trace "
-                f"×{_range([x['trace_ratio'] for x in runs])}", r["status"], _under(r))]
+                f"N = {r['n_train']}: MNND ×{value_range([x['mnnd_ratio'] for x in runs])}, trace "
+                f"×{value_range([x['trace_ratio'] for x in runs])}", r["status"], _under(r))]
 
 
 def _pairs(c, metric, spec):
@@ -130,8 +118,8 @@ def rows_9(r):
     by_it = [v["mean"] for v in r["auc_by_iteration"].values() if v["mean"] is not None]
     s = r["correlations"].get("stable_rank_vs_memorized_share") or {}
     return [Row("Beyond the paper: memorization from the model alone (ch. 9)", "— (arXiv 2512.20963)",
-                f"spikiness AUC pooled {_f(auc['mean'])}, per iteration {_range(by_it) if by_it else 'n/a'}; stable rank "
-                f"r = {_f(s.get('r'))} with the near-copy share", r["status"])]
+                f"spikiness AUC pooled {number(auc['mean'])}, per iteration {value_range(by_it) if by_it else 'n/a'}; stable rank "
+                f"r = {number(s.get('r'))} with the near-copy share", r["status"])]
 
 
 def _quality_rows(results: dict, titles: dict) -> list[str]:
@@ -142,9 +130,9 @@ def _quality_rows(results: dict, titles: dict) -> list[str]:
         if not gate or name not in titles:
             continue
         for n, v in sorted(gate["per_size"].items(), key=lambda kv: int(kv[0])):
-            lines.append(f"| [{titles[name]}]({name}) | {n} | {_f(v['trace_ratio_min'])}-{_f(v['trace_ratio_max'])} | "
-                         f"{_f(v['fd_over_floor_min'], '.1f')}-{_f(v['fd_over_floor_max'], '.1f')} | "
-                         f"{_f(v['memorized_share'])} | {'✓' if learned_data(v) else '✗'} |")
+            lines.append(f"| [{titles[name]}]({name}) | {n} | {number(v['trace_ratio_min'])}-{number(v['trace_ratio_max'])} | "
+                         f"{number(v['fd_over_floor_min'], '.1f')}-{number(v['fd_over_floor_max'], '.1f')} | "
+                         f"{number(v['memorized_share'])} | {mark(learned_data(v))} |")
     return lines
 
 

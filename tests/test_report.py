@@ -88,3 +88,14 @@ def test_a_claim_not_testable_at_this_scale_is_a_note_not_a_cross():
 
     assert judged(HOLDS) is True and judged(FAILS) is False and judged(UNTESTABLE) is None
     assert repr(report.Verdicts([(judged(UNTESTABLE), "a claim"), (judged(FAILS), "another")])) == "• a claim\n✗ another"
+
+
+def test_the_landing_box_describes_the_profile_it_shows():
+    from collapse_lib import chapters, summary
+
+    scale = lambda profile: next(line for line in summary.glance(profile, {}, chapters.judged()).splitlines()  # noqa: E731
+                                 if "Scale shown" in line)
+    cpu, paper = scale("cpu"), scale("paper")
+    assert "residual MLP" in cpu and "measured on pixels" in cpu and "float32 for N = 64 and 1,024" in cpu
+    assert "CIFAR-10" in paper and "App. D UNet" in paper and "DINOv2" in paper and "1 seed;" in paper
+    assert "MLP" not in paper and "float32" not in paper and "digits" not in paper

@@ -1,17 +1,36 @@
-"""The book's chapters, one registry entry each: what a notebook computes, how it is judged and summarized, what
-it costs. ``_toc.yml`` (hand-written) is checked against this list by the tests; the book build, the summary
-page and the benchmarks read it instead of keeping their own lists.
+"""The book's chapters, one registry entry each: what a notebook runs, which claims it judges, what it reads.
 
-A notebook names itself once (``chapter = chapters.get("01_...")``) and ends with ``chapter.record(profile,
-result)``, which writes ``results/<profile>/<name>.json`` and returns its verdict lines.
+A chapter either runs an ``Experiment`` (its configs come from one builder of ``experiments``; the cost plan counts
+exactly those) or reads the runs of chapters before it (``reads``: chapters 02-04 read 01's, 06 reads 05's, 09
+reads 01's and 05's), through the rows those chapters wrote to ``results/<profile>/metrics.csv`` and their run
+folders. ``Chapter.run`` does a notebook's work in one call: build the configs, run them (the run cache reuses
+finished ones), write the rows, gather what the claims read from the run folders, judge the claims and record
+the results. A notebook is its parameters cell, that call, its figures and its prose.
+
+``_toc.yml`` (hand-written) is checked against this registry by the tests; the book build, the summary page and
+the cost plan read it instead of keeping their own lists.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from . import findings, summary, verdicts
+import pandas as pd
+
+from . import experiments, findings, profiles
+from .findings import Evidence, Finding
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """The runs a chapter trains: one builder of ``experiments``, called with the chapter's parameters."""
+
+    name: str  # the tidy table's ``experiment`` value for its rows
+    build: Callable  # (base, **parameters) -> [RunConfig]
+    describe: Callable[[pd.DataFrame], dict]  # its rows -> the settings a page shows
+    fixed: dict = field(default_factory=dict)  # builder arguments the chapter fixes
 
 
 @dataclass(frozen=True)
@@ -20,30 +39,109 @@ class Chapter:
 
     name: str
     title: str  # how the summary and the landing page name it
-    finding: Callable | None = None  # findings function: the chapter's table(s) -> result dict
-    verdicts: Callable | None = None  # result -> [(holds, sentence), ...]
-    rows: Callable | None = None  # result -> the summary page's rows, one per claim of the paper (summary.Row)
-    #: the runs it trains, for the cost benchmark: (experiments builder, fixed keyword arguments); None: it trains
-    #: nothing of its own (it reads other chapters' runs or committed results)
-    builder: tuple[str, dict] | None = None
-    beyond_paper: bool = False  # listed in the summary but not counted among the paper's findings
+    finding: Finding | None = None  # the claims it judges (None: it judges none)
+    experiment: Experiment | None = None  # the runs it trains
+    reads: tuple[str, ...] = ()  # the chapters whose runs (their rows and run folders) it reads
+    gather: Callable | None = None  # (tables by experiment, **parameters) -> what its finding reads from run folders
 
-    def lines(self, result: dict) -> str:
-        """The verdicts as text, one ✓/✗ line each."""
-        from .report import mark
+    def configs(self, base: dict, parameters: dict) -> list:
+        """The run configs this chapter trains at ``base`` with ``parameters`` (none when it only reads)."""
+        if self.experiment is None:
+            return []
+        return self.experiment.build(base, **parameters, **self.experiment.fixed)
 
-        return "\n".join(f"{mark(ok)} {text}" for ok, text in self.verdicts(result))
+    def experiments_read(self) -> list[Experiment]:
+        """The experiments whose rows this chapter's claims read: its own, then those of the chapters it reads."""
+        own = [self.experiment] if self.experiment is not None else []
+        return own + [get(source).experiment for source in self.reads]
+
+    def run(self, profile: str, *, base: dict | None = None, execution: dict | None = None, **parameters) -> ChapterRun:
+        """Run (or reuse) this chapter's configs, write their rows, judge its claims and record the results.
+
+        ``base``: RunConfig values of the profile (None: ``profiles.SMOKE_BASE``); ``execution``: how runs execute
+        (``profiles.execution``); ``parameters``: the notebook's own (its builder's arguments, and the gather step's).
+        """
+        from .report import read_metrics_table, update_metrics_table
+
+        build = {k: v for k, v in parameters.items() if k not in self._gather_parameters()}
+        tables = {}
+        if self.experiment is not None:
+            configs = self.configs(profiles.notebook_base(base), build)
+            table = experiments.run_experiment(self.experiment.name, configs, **profiles.execution(execution))
+            update_metrics_table(profile, table)
+            tables[self.experiment.name] = table
+        elif build:
+            raise TypeError(f"{self.name} reads the runs of {', '.join(self.reads)} and takes no run parameters; "
+                            f"got {sorted(build)}")
+        for exp in self.experiments_read()[len(tables):]:
+            tables[exp.name] = read_metrics_table(profile, exp.name, by=self.name)
+        gathered = self.gather(tables, **parameters) if self.gather is not None else {}
+        result = self.finding.compute(Evidence(tables, gathered)) if self.finding is not None else None
+        verdicts = self.record(profile, result) if result is not None else None
+        return ChapterRun(self, profile, tables, gathered, result, verdicts, parameters)
+
+    def _gather_parameters(self) -> set[str]:
+        """The parameters the gather step takes by keyword (the rest go to the builder)."""
+        import inspect
+
+        if self.gather is None:
+            return set()
+        return {p.name for p in inspect.signature(self.gather).parameters.values() if p.kind == p.KEYWORD_ONLY}
 
     def record(self, profile: str, result: dict):
-        """Write the chapter's key numbers to results/<profile>/<name>.json; return its verdicts, which a notebook
-        shows as a list of sentences (and as plain text where HTML is not shown)."""
-        from .report import Verdicts, _clean, write_results
+        """Write the claims' result to results/<profile>/<name>.json, glue the chapter's "at this scale" box for the
+        page's first screen and return its verdicts (a list of sentences on a page, plain lines in text)."""
+        from .pages import Verdicts
+        from .report import jsonable, write_results
+        from .summary import chapter_glance
 
         write_results(profile, self.name, result)
-        clean = _clean(result)
-        if self.rows is not None:
-            _glue_glance(summary.chapter_glance(profile, self.rows(clean), self.beyond_paper))
-        return Verdicts(self.verdicts(clean))
+        written = jsonable(result)
+        _glue_glance(chapter_glance(profile, self.finding.rows(written), self.finding.beyond_paper))
+        return Verdicts(self.finding.verdicts(written))
+
+
+@dataclass
+class ChapterRun:
+    """What ``Chapter.run`` computed: the rows of every experiment the chapter read, what it gathered from the run
+    folders, its claims' result and verdicts."""
+
+    chapter: Chapter
+    profile: str
+    tables: dict[str, pd.DataFrame]
+    gathered: dict
+    result: dict | None
+    verdicts: object | None
+    parameters: dict
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The rows of the chapter's first experiment (its own, or the first it reads)."""
+        return next(iter(self.tables.values()))
+
+    @property
+    def settings(self):
+        """The page's settings table: the profile, the denoiser of the runs read, and the experiment's values."""
+        from .pages import settings_table
+
+        config = experiments.runs_config(self.table).to_dict()
+        extra = {k: v for k, v in self.parameters.items() if k in self.chapter._gather_parameters()}
+        return settings_table(self.profile, config, **self.chapter.experiments_read()[0].describe(self.table), **extra)
+
+    def runs_by(self, key: str = "n_train", *, experiment: str | None = None, **match) -> dict:
+        """The run folder of each value of ``key`` (the first seed) among one experiment's rows that match ``match``."""
+        return experiments.runs_by(self.tables[experiment] if experiment else self.table, key, **match)
+
+    @property
+    def closing_table(self) -> pd.DataFrame | None:
+        """The finding's table for the end of the page (as recorded, keys as in the results file)."""
+        from .report import jsonable
+
+        return self.chapter.finding.table(jsonable(self.result))
+
+    @property
+    def runs_root(self) -> Path:
+        return experiments.default_runs_root()
 
 
 #: the key under which ``record`` glues the chapter's at-this-scale box; the page's first markdown cell pastes it
@@ -66,27 +164,31 @@ def _glue_glance(markdown: str) -> None:
     glue(GLANCE_KEY, Markdown(markdown), display=False)
 
 
+SIZES = Experiment("sizes", experiments.sizes_configs, experiments.describe_sizes)
+SELECTION = Experiment("selection", experiments.selection_configs, experiments.describe_selection)
+CFG = Experiment("cfg", experiments.cfg_configs, experiments.describe_cfg)
+ABLATION = Experiment("ablation", experiments.ablation_configs, experiments.describe_ablation)
+
 CHAPTERS: dict[str, Chapter] = {c.name: c for c in (
     Chapter("00_training_study", "How the cpu profile was chosen"),
     Chapter("01_generalization_to_memorization", "Finding I: generalization gives way to memorization",
-            findings.finding_1, verdicts.finding_1, summary.rows_1, ("sizes_configs", {})),
-    Chapter("02_entropy_decline", "Finding II: the entropy of the training set shrinks",
-            findings.finding_2, verdicts.finding_2, summary.rows_2),
-    Chapter("03_entropy_vs_generalization", "Finding III: entropy predicts generalization",
-            findings.finding_3, verdicts.finding_3, summary.rows_3),
-    Chapter("04_svd_and_mnnd", "Appendix E: generated data collapses into clusters",
-            findings.app_e, verdicts.app_e, summary.rows_4),
+            findings.FindingOne(), SIZES, gather=experiments.first_samples_confidence),
+    Chapter("02_entropy_decline", "Finding II: the entropy of the training set shrinks", findings.FindingTwo(),
+            reads=("01_generalization_to_memorization",)),
+    Chapter("03_entropy_vs_generalization", "Finding III: entropy predicts generalization", findings.FindingThree(),
+            reads=("01_generalization_to_memorization",)),
+    Chapter("04_svd_and_mnnd", "Appendix E: generated data collapses into clusters", findings.AppendixE(),
+            reads=("01_generalization_to_memorization",)),
     Chapter("05_selection_mitigates_collapse", "Section 5: a high-entropy training set slows the collapse",
-            findings.section_5, verdicts.section_5, summary.rows_5, ("selection_configs", {})),
-    Chapter("06_real_share", "Appendix F.2: selection keeps the real images",
-            findings.fig_11, verdicts.fig_11, summary.rows_6,
-            ("selection_configs", {"paradigms": ["accumulate-subsample"]})),
+            findings.SectionFive(), SELECTION),
+    Chapter("06_real_share", "Appendix F.2: selection keeps the real images", findings.RealShare(),
+            reads=("05_selection_mitigates_collapse",)),
     Chapter("07_cfg_diversity", "Section 5, Fig. 4: within-class diversity under classifier-free guidance",
-            findings.fig_4, verdicts.fig_4, summary.rows_7, ("cfg_configs", {})),
-    Chapter("08_ablations", "Appendix G: the extra samples, and the filter's decay rate",
-            findings.ablation, verdicts.ablation, summary.rows_8, ("ablation_configs", {})),
+            findings.FigureFour(), CFG),
+    Chapter("08_ablations", "Appendix G: the extra samples, and the filter's decay rate", findings.AppendixG(), ABLATION),
     Chapter("09_memorization_without_training_data", "Beyond the paper: memorization seen from the model alone",
-            findings.without_training_data, verdicts.without_training_data, summary.rows_9, beyond_paper=True),
+            findings.WithoutTrainingData(), reads=("01_generalization_to_memorization", "05_selection_mitigates_collapse"),
+            gather=experiments.detection_evidence),
 )}
 
 
@@ -99,5 +201,17 @@ def get(name: str) -> Chapter:
 
 
 def judged() -> list[Chapter]:
-    """The chapters that judge a claim (they have verdicts), in book order."""
-    return [c for c in CHAPTERS.values() if c.verdicts is not None]
+    """The chapters that judge claims (they have a finding), in book order."""
+    return [c for c in CHAPTERS.values() if c.finding is not None]
+
+
+def register(chapter: Chapter) -> Chapter:
+    """Add a chapter to the registry (a toy chapter in a test; the book's own are listed above)."""
+    if chapter.name in CHAPTERS:
+        raise ValueError(f"chapter {chapter.name!r} is registered already")
+    CHAPTERS[chapter.name] = chapter
+    return chapter
+
+
+def unregister(name: str) -> None:
+    CHAPTERS.pop(name, None)

@@ -34,7 +34,7 @@ def count(profile: str = "paper") -> dict[str, dict]:
     from .plan import book_plan
 
     out = {c.name: {"runs": 0, "models": 0, "steps": 0, "images": 0, "evals": 0}
-           for c in CHAPTERS.values() if c.builder is not None}
+           for c in CHAPTERS.values() if c.experiment is not None}
     for run in book_plan(profile):
         cfg, c = run.cfg, out[run.chapter]
         c["runs"] += 1
@@ -90,7 +90,7 @@ def hours(c: dict, check: dict | None, gpu_tflops: float, flops: dict) -> tuple[
 def report(profile: str = "paper", gpu_tflops: float = GPU_TFLOPS, check: dict | None = None) -> str:
     """The cost table of ``profile``, one line per notebook, with how its GPU hours were obtained."""
     check = measured() if check is None else check
-    lines = [f"{profile} profile, counted from params/{profile}/ (02-04 and 09 reuse 01's runs and its stored models):",
+    lines = [f"{profile} profile, counted from params/{profile}/ (02-04 read 01's runs, 06 reads 05's, 09 both):",
              f"{'notebook':<36} {'runs':>5} {'models':>7} {'steps':>11} {'train images':>14} {'sampler evals':>15} "
              f"{'GPU hours':>10}"]
     flops, total, how = {}, 0.0, set()

@@ -96,6 +96,78 @@ def ablation_configs(base: dict, *, n_train: int, iterations: int, seeds=(0,), a
     return out
 
 
+def runs_config(table: pd.DataFrame, **match) -> RunConfig:
+    """The stored config of the first run among ``table``'s rows that match every ``column=value`` of ``match``."""
+    from .loop.readback import load_run_config
+
+    for column, value in match.items():
+        table = table[table[column] == value]
+    return load_run_config(default_runs_root() / table["run"].iloc[0])
+
+
+def _sorted(values) -> list:
+    return sorted(v.item() if hasattr(v, "item") else v for v in pd.unique(values))
+
+
+def describe_sizes(table: pd.DataFrame) -> dict:
+    """The settings a page shows for Findings I-III runs (from their rows)."""
+    grid, floats = table[table["quantize_samples"].astype(bool)], table[~table["quantize_samples"].astype(bool)]
+    return {"training_set_sizes": _sorted(grid["n_train"]), "float32_storage_sizes": _sorted(floats["n_train"]),
+            "iterations": int(table["iteration"].max()), "seeds": _sorted(table["seed"])}
+
+
+def describe_selection(table: pd.DataFrame) -> dict:
+    """The settings a page shows for Sec. 5 runs (from their rows and a threshold-filter run's stored config)."""
+    out = {"training_set_size": int(table["n_train"].iloc[0]), "iterations": int(table["iteration"].max()),
+           "seeds": _sorted(table["seed"]), "paradigms": _sorted(table["paradigm"]),
+           "selectors": [s for s in ("random", "greedy", "threshold", "all") if s in set(table["selector"])],
+           "pool_factor": float(table.loc[table["selector"] != "random", "pool_factor"].max())}
+    if "threshold" in out["selectors"]:
+        out["threshold_decay_rate"] = _sorted(table.loc[table["selector"] == "threshold", "alpha"])
+        out["threshold_start"] = runs_config(table, selector="threshold").tau
+    return out
+
+
+def describe_cfg(table: pd.DataFrame) -> dict:
+    """The settings a page shows for Fig. 4 runs."""
+    return {"training_set_size": int(table["n_train"].iloc[0]), "iterations": int(table["iteration"].max()),
+            "seeds": _sorted(table["seed"]), "guidance_w": float(table["guidance"].iloc[0]),
+            "selectors": _sorted(table["selector"])}
+
+
+def describe_ablation(table: pd.DataFrame) -> dict:
+    """The settings a page shows for App. G runs."""
+    return {"training_set_size": int(table["n_train"].iloc[0]), "iterations": int(table["iteration"].max()),
+            "seeds": _sorted(table["seed"]),
+            "decay_rates": _sorted(table.loc[table["selector"] == "threshold", "alpha"])}
+
+
+def first_samples_confidence(tables: dict[str, pd.DataFrame], **_) -> dict:
+    """Finding I's evidence that the first models draw digits: for each size (grid storage, the first seed), the
+    share of its iteration-1 samples that a classifier trained on the real images assigns to one class with
+    probability above 0.9."""
+    table = tables["sizes"]
+    cfg = runs_config(table)
+    classifier = real_classifier(cfg.dataset, data_root=cfg.data_root, image_size=cfg.image_size)
+    first = {n: samples_by_iteration(run, [1], k=n)[1] for n, run in runs_by(table, quantize_samples=True).items()}
+    return {"confident_share_iteration_1": {n: classifier.confident_share(g) for n, g in first.items()}}
+
+
+def detection_evidence(tables: dict[str, pd.DataFrame], *, timestep: int, **_) -> dict:
+    """Chapter 09's evidence from the run folders: every evaluated sample of the Finding I runs (grid storage, every
+    iteration) with its spikiness and near-copy ratio, and the mean spikiness of the Sec. 5 runs (vanilla and
+    greedy) at their last iteration."""
+    sizes = tables["sizes"]
+    sizes = sizes[sizes["quantize_samples"].astype(bool)]
+    root = default_runs_root()
+    samples = pd.concat([per_sample_signals(root / run, it, timestep=timestep) for run in sizes["run"].unique()
+                         for it in range(1, int(sizes["iteration"].max()) + 1)], ignore_index=True)
+    chosen = tables["selection"][tables["selection"]["selector"].isin(["random", "greedy"])]
+    last = chosen[chosen["iteration"] == chosen["iteration"].max()]
+    spikiness = last.groupby(["paradigm", "selector"])["spikiness"].mean().unstack().to_dict("index")
+    return {"samples": samples, "selection_spikiness_last": spikiness}
+
+
 def run_experiment(experiment: str, configs: list[RunConfig], *, runs_root=None, progress: bool = False,
                    workers: int = 1, executor: str | None = "local", executor_options: dict | None = None) -> pd.DataFrame:
     """Run or reuse every config (``workers`` at a time, on the engine ``executor`` names: ``local``,

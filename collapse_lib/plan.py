@@ -33,21 +33,28 @@ class PlannedRun:
     steps: tuple[int, ...]  # optimizer steps of each iteration (0 for a first model another run trains)
 
 
-def book_plan(profile: str, runs_root: str | Path | None = None) -> list[PlannedRun]:
-    """Every run the chapters of ``profile`` train, in book order."""
-    from . import experiments
+def chapter_configs(profile: str) -> dict[str, list[RunConfig]]:
+    """The configs each chapter of ``profile`` trains, as ``Chapter.run`` builds them (before sharing)."""
     from .chapters import CHAPTERS
-    from .paths import runs_root as default_root
     from .profiles import run_parameters
+
+    out = {}
+    for chapter in CHAPTERS.values():
+        if chapter.experiment is not None:
+            base, kw = run_parameters(profile, chapter.name)
+            out[chapter.name] = chapter.configs(base, {k: v for k, v in kw.items()
+                                                       if k not in chapter._gather_parameters()})
+    return out
+
+
+def book_plan(profile: str, runs_root: str | Path | None = None) -> list[PlannedRun]:
+    """Every run the chapters of ``profile`` train, in book order (a run two chapters ask for, once)."""
+    from .paths import runs_root as default_root
 
     root = Path(runs_root) if runs_root is not None else default_root()
     plan, seen, first = [], set(), set()
-    for chapter in CHAPTERS.values():
-        if chapter.builder is None:
-            continue
-        builder, fixed = chapter.builder
-        base, kw = run_parameters(profile, chapter.name)
-        for cfg in getattr(experiments, builder)(base, **kw, **fixed):
+    for name, configs in chapter_configs(profile).items():
+        for cfg in configs:
             run_dir = store.run_dir_of(cfg, root)
             if run_dir in seen:
                 continue
@@ -56,7 +63,7 @@ def book_plan(profile: str, runs_root: str | Path | None = None) -> list[Planned
             steps = [0 if n == 1 and group in first else train_settings(cfg, train_set_size(cfg, n)).steps
                      for n in range(1, cfg.iterations + 1)]
             first.add(group)
-            plan.append(PlannedRun(chapter.name, cfg, run_dir, tuple(steps)))
+            plan.append(PlannedRun(name, cfg, run_dir, tuple(steps)))
     return plan
 
 

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from . import selection
-from .loop.measure import ENTROPY_SUBSAMPLE
+from . import selection, words
+from .words import Storage
 
 sns.set_theme(style="whitegrid", context="notebook", rc={"legend.fontsize": 9, "axes.titlesize": 10,
                                                         "axes.labelsize": 10, "xtick.labelsize": 9, "ytick.labelsize": 9,
@@ -42,19 +42,12 @@ _sharp_inline()
 
 _CB = sns.color_palette("colorblind")
 PAPER_COLOR = "0.35"
-#: axis labels of the tidy table's columns
-LABELS = {
-    "gs": r"$\mathrm{GS}(n)$", "entropy": r"$\hat H(\mathcal{D}_n)$ (nats)", "fd": "Fréchet distance to real digits",
-    "memorized_share": r"near-copy share of $\mathcal{G}_n$",
-    "memorized_share_raw": r"near-copy share, plain ratio test",
-    "entropy_fixed_n": rf"$\hat H$ of {ENTROPY_SUBSAMPLE} rows of $\mathcal{{D}}_n$ (nats)",
-    "entropy_distinct": r"$\hat H$ of $\mathcal{D}_n$'s distinct rows (nats)",
-    "trace_ratio": r"$\mathrm{tr}\,\Sigma(\mathcal{G}_n)\,/\,\mathrm{tr}\,\Sigma(\mathcal{D}_1)$",
-    "gs_ratio": r"$\mathrm{GS}(n)\,/\,\mathrm{MNND}(\mathcal{D}_n)$", "mnnd": r"$\mathrm{MNND}(\mathcal{D}_n)$",
-    "cov_trace": r"$\mathrm{tr}\,\Sigma(\mathcal{D}_n)$", "real_share": r"real share of $\mathcal{D}_n$",
-    "within_class_nnd": r"within-class NND of $\mathcal{G}_n$", "train_within_class_nnd": r"within-class NND of $\mathcal{D}_n$",
-    "spikiness": r"mean spikiness on $\mathcal{G}_n$", "stable_rank": "mean stable rank of the weights",
-}
+
+
+def axis_label(column: str) -> str:
+    """A column's axis label (``words.METRICS``), or the column itself when it is not a metric."""
+    return words.METRICS[column].label if column in words.METRICS else column
+
 
 
 #: one colour per power-of-two training-set size (colour-blind safe, neighbouring sizes far apart), so a size keeps its
@@ -113,15 +106,9 @@ def legend_outside(ax, **kwargs) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, frameon=False, fontsize=9, **kwargs)
 
 
-#: line style of each storage (``findings.STORAGES``): samples on the data's grey levels solid, float32 dashed
-STORAGE_STYLES = {"grid": "-", "float": "--"}
-STORAGE_WORDS = {"grid": "grey levels", "float": "float32"}
-
-
 def _storages(table: pd.DataFrame) -> pd.Series:
-    from .findings.common import storage_names
-
-    return storage_names(table)
+    """Each row's storage (solid lines for the grid, dashed for float32)."""
+    return table["quantize_samples"].map(Storage.of)
 
 
 def _lines(ax, table: pd.DataFrame, metric: str, hue: str, floor: str | None, log: bool = False) -> bool:
@@ -136,9 +123,9 @@ def _lines(ax, table: pd.DataFrame, metric: str, hue: str, floor: str | None, lo
     for v in values:
         for st, part in table[table[hue] == v].groupby(storage[table[hue] == v]):
             g = part.groupby("iteration")[metric].agg(["mean", "min", "max"])
-            label = f"{names[v]}, {STORAGE_WORDS[st]}" if several else names[v]
+            name = f"{names[v]}, {st.word}" if several else names[v]
             shown = g["mean"].where(~(log & (g["mean"] <= 0)), np.nan)
-            ax.plot(g.index, shown, marker="o", ms=4, color=colors[v], ls=STORAGE_STYLES[st], label=label)
+            ax.plot(g.index, shown, marker="o", ms=4, color=colors[v], ls=st.line_style, label=name)
             if (g["max"] > g["min"]).any():
                 ax.fill_between(g.index, g["min"].clip(lower=bottom) if log else g["min"],
                                 g["max"].clip(lower=bottom) if log else g["max"], color=colors[v], alpha=0.15, lw=0)
@@ -191,7 +178,7 @@ def metric_over_iterations(table: pd.DataFrame, metric: str, *, hue: str, col: s
             _note_far_value(ax, part[noise].mean(), "per-pixel Gaussian noise scores")
         if log:
             log_axis(ax)
-        ax.set_ylabel(ylabel or LABELS.get(metric, metric))
+        ax.set_ylabel(ylabel or axis_label(metric))
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         if panel is not None:
             ax.set_title(str(panel))
@@ -269,8 +256,8 @@ def scatter_with_r(table: pd.DataFrame, x: str, y: str, *, stats: dict, logy: bo
     if paper_r is not None:
         heading += f"\npaper (CIFAR-10): r = {paper_r:.2f}"
     ax.set_title(heading, fontsize=9)
-    ax.set_xlabel(xlabel or LABELS.get(x, x))
-    ax.set_ylabel(ylabel or LABELS.get(y, y))
+    ax.set_xlabel(xlabel or axis_label(x))
+    ax.set_ylabel(ylabel or axis_label(y))
     legend_outside(ax)
     return ax.figure
 
@@ -313,18 +300,33 @@ def source_share_bars(shares: pd.DataFrame, *, title: str = "", ax=None, paper_n
         ax.annotate(paper_note, xy=(0.97, 0.97), xycoords="axes fraction", ha="right", va="top", fontsize=8,
                     color=PAPER_COLOR, bbox={"boxstyle": "round", "fc": "white", "ec": "0.8"})
     ax.set_xlabel("iteration $n$")
-    ax.set_ylabel(LABELS["real_share"].replace("real share", "share"))
+    ax.set_ylabel(axis_label("real_share").replace("real share", "share"))
     ax.set_title(title)
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     return ax.figure
 
 
-def relative_trends(trend: pd.DataFrame, *, labels: dict[str, str], title: str = ""):
-    """Several per-iteration quantities, each divided by its first value (Fig. 7's MNND vs covariance trace)."""
+def source_share_panels(shares: dict[str, pd.DataFrame], *, paper_note: dict[str, str] | None = None):
+    """``source_share_bars`` for each selector (``{selector: source_shares(run)}``) side by side, one legend above."""
+    selectors = [s for s in selection.SELECTORS if s in shares]
+    fig, axes = plt.subplots(1, len(selectors), figsize=(MAX_WIDTH, 3.2), squeeze=False, sharey=True)
+    for ax, selector in zip(axes[0], selectors, strict=True):
+        source_share_bars(shares[selector], title=selection.get(selector).label, ax=ax,
+                          paper_note=(paper_note or {}).get(selector))
+    handles = {h.get_label(): h for ax in axes[0] for h in ax.get_legend_handles_labels()[0]}
+    fig.legend(handles.values(), handles.keys(), loc="upper center", ncol=4, frameon=False, fontsize=9,
+               bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout(rect=(0, 0, 1, 0.86))
+    return fig
+
+
+def relative_trends(trend: pd.DataFrame, *, title: str = ""):
+    """Several per-iteration quantities (the columns of ``trend``), each divided by its first value (Fig. 7's MNND
+    vs covariance trace)."""
     fig, ax = plt.subplots(figsize=(6.4, 3.3))
     ax.set_title(title, fontsize=10)
-    for (col, label), color in zip(labels.items(), (_CB[0], _CB[1], _CB[2]), strict=False):
-        ax.plot(trend.index, trend[col] / trend[col].iloc[0], marker="o", label=label, color=color)
+    for col, color in zip(trend.columns, (_CB[0], _CB[1], _CB[2]), strict=False):
+        ax.plot(trend.index, trend[col] / trend[col].iloc[0], marker="o", label=axis_label(col), color=color)
     ax.set_xlabel("iteration $n$")
     ax.set_ylabel("relative to iteration 1")
     log_axis(ax)
@@ -385,7 +387,7 @@ def story(table: pd.DataFrame, samples: dict[str, np.ndarray] | None = None, col
         if metric == "gs":
             log_axis(ax)
         ax.set_xlabel("iteration $n$")
-        ax.set_ylabel(LABELS[metric])
+        ax.set_ylabel(axis_label(metric))
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(handles, labels, loc="upper center", ncol=min(6, len(labels)), frameon=False, fontsize=9,
@@ -410,7 +412,7 @@ def metric_panels(table: pd.DataFrame, metrics: list[str], *, hue: str, columns:
         if metric in log:
             log_axis(ax)
         ax.set_xlabel("iteration $n$")
-        ax.set_ylabel(LABELS.get(metric, metric))
+        ax.set_ylabel(axis_label(metric))
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     for ax in axes.flat[len(metrics):]:
         ax.axis("off")

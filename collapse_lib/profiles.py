@@ -5,12 +5,15 @@
 A profile whose common.yaml says ``inherits: <other>`` starts from the other profile's values and changes only
 the keys it sets (dicts such as ``base`` key by key): ``rehearsal`` is ``paper`` scaled down.
 The smoke values live here once: a notebook's parameters cell says ``base = None`` and ``execution = {}``, and
-its first cell fills them in with ``notebook_base`` and ``execution`` (papermill still overrides both).
-The book build, the benchmarks and the tests merge profiles through this module.
+``Chapter.run`` fills them in with ``notebook_base`` and ``execution`` (papermill still overrides both). A base
+names only the RunConfig values it changes from RunConfig's own defaults (the tests check it), and a notebook's
+own file changes the common base key by key (``base: {train_steps: 3000}``).
+The book build, the cost plan and the tests merge profiles through this module.
 """
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import yaml
@@ -26,19 +29,28 @@ REHEARSAL_CHANGES = frozenset({
     "sizes", "iterations", "n_train", "selection_iterations", "epochs", "train_steps", "batch_size", "sample_steps",
     "sample_batch", "generate", "data_root", "dinov2_path", "inception_path", "device", "precision"})
 
-#: RunConfig values every notebook's runs share at the smoke profile (seconds per notebook on a laptop)
+#: what every notebook's runs change from RunConfig's defaults at the smoke profile (seconds per notebook on a laptop)
 SMOKE_BASE = {
-    "dataset": "digits", "model": "mlp", "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128,
-    "lr": 0.002, "warmup_steps": 20, "prediction": "x0", "noise_schedule": "cosine", "sampler": "ddim",
-    "sample_steps": 20, "quantize_samples": True, "threads": 2, "fd_feature": "pixel", "save_models": True,
+    "width": 64, "blocks": 2, "train_steps": 150, "batch_size": 128, "lr": 0.002, "warmup_steps": 20,
+    "prediction": "x0", "noise_schedule": "cosine", "sample_steps": 20, "quantize_samples": True, "threads": 2,
 }
 #: how runs execute unless a profile says otherwise: one at a time on this machine
 EXECUTION = {"workers": 1, "executor": "local", "executor_options": {}}
 
 
-def notebook_base(base: dict | None, changes: dict | None = None) -> dict:
-    """A notebook's shared RunConfig values: the profile's ``base`` (None: ``SMOKE_BASE``) with ``changes`` applied."""
-    return {**(SMOKE_BASE if base is None else base), **(changes or {})}
+def notebook_base(base: dict | None) -> dict:
+    """A notebook's shared RunConfig values: the profile's ``base`` (None: ``SMOKE_BASE``)."""
+    return dict(SMOKE_BASE if base is None else base)
+
+
+def resolved_base(base: dict | None) -> dict:
+    """A base with every RunConfig value it does not name at RunConfig's default (what its runs share)."""
+    import dataclasses
+
+    from .loop.config import RunConfig
+
+    defaults = {f.name: f.default for f in dataclasses.fields(RunConfig)}
+    return {**defaults, **notebook_base(base)}
 
 
 def execution(options: dict | None) -> dict:
@@ -58,8 +70,8 @@ def _yaml(path: Path) -> dict:
     return (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
 
 
-def _overlay(below: dict, above: dict) -> dict:
-    """``below`` with ``above``'s values; a dict value (``base``, ``base_changes``) is overlaid key by key."""
+def overlay(below: dict, above: dict) -> dict:
+    """``below`` with ``above``'s values; a dict value (``base``, ``execution``) is overlaid key by key."""
     out = dict(below)
     for key, value in above.items():
         out[key] = {**out[key], **value} if isinstance(value, dict) and isinstance(out.get(key), dict) else value
@@ -76,7 +88,7 @@ def _layers(profile: str, name: str | None) -> tuple[dict, dict]:
     if parent not in PROFILES or parent == profile:
         raise ValueError(f"params/{profile}/common.yaml: inherits {parent!r}, which is not another profile")
     below_common, below_own = _layers(parent, name)
-    return _overlay(below_common, common), _overlay(below_own, own)
+    return overlay(below_common, common), overlay(below_own, own)
 
 
 def common_parameters(profile: str) -> dict:
@@ -94,17 +106,33 @@ def profile_parameters(profile: str, name: str, declared: set[str] | None = None
     common, own = _layers(profile, name)
     if declared is not None:
         common = {k: v for k, v in common.items() if k in declared}
-    params = _overlay(common, own)
-    if profile != "smoke" and not params:
-        raise ValueError(f"no parameters for {name} in params/{profile}/")
-    return {**params, "profile": profile}
+    return {**overlay(common, own), "profile": profile}
+
+
+def notebook_defaults(name: str) -> dict:
+    """The values of a notebook's parameters cell (its smoke defaults), read from its source without running it."""
+    lines, inside = [], False
+    for line in (project_root(Path(__file__).parent) / "notebooks" / f"{name}.py").read_text().splitlines():
+        if line.startswith("# %%"):
+            if inside:
+                break
+            inside = 'tags=["parameters"]' in line
+        elif inside:
+            lines.append(line)
+    return {node.targets[0].id: ast.literal_eval(node.value) for node in ast.parse("\n".join(lines)).body
+            if isinstance(node, ast.Assign)}
+
+
+def notebook_parameters(profile: str, name: str) -> dict:
+    """The parameters a notebook runs with at a profile: its own defaults at smoke, the profile's files otherwise."""
+    return notebook_defaults(name) if profile == "smoke" else profile_parameters(profile, name)
 
 
 def run_parameters(profile: str, name: str) -> tuple[dict, dict]:
-    """(the RunConfig base, the experiment builder's keyword arguments) a notebook runs with at a profile: what the
-    notebook itself computes from its parameters (the cost benchmark counts runs with it)."""
-    kw = profile_parameters(profile, name)
-    base = notebook_base(kw.pop("base", None), kw.pop("base_changes", None))
+    """(the RunConfig base, the chapter's run parameters) a notebook runs with at a profile, as ``Chapter.run`` takes
+    them (the cost plan counts runs with it)."""
+    kw = dict(notebook_parameters(profile, name))
+    base = notebook_base(kw.pop("base", None))
     for key in ("profile", "execution"):
         kw.pop(key, None)
     return base, kw

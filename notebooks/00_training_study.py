@@ -84,7 +84,7 @@ colors = dict(zip(dict.fromkeys(loops.setting), plt.get_cmap("tab10").colors, st
 for (setting, n), g in loops.groupby(["setting", "n_train"], sort=False):
     for ax, col in zip(axes, ("memorized_share", "trace_ratio", "fd / floor"), strict=True):
         ax.plot(g.iteration, g[col], marker="o", ms=3, ls=styles[n], color=colors[setting], label=setting)
-for ax, label in zip(axes, ("near-copy share\n(plain ratio test)", plots.LABELS["trace_ratio"], "FD / real floor"), strict=True):
+for ax, label in zip(axes, ("near-copy share\n(plain ratio test)", plots.axis_label("trace_ratio"), "FD / real floor"), strict=True):
     ax.set_ylabel(label)
 axes[-1].set_xlabel("iteration $n$")
 plots.log_axis(axes[2])

@@ -46,28 +46,18 @@ sizes = [64, 128]  # starting training-set sizes N (nested subsets of the real d
 float_sizes = [64, 128]  # sizes also run with samples stored as float32 (the second storage)
 iterations = 3  # train/generate cycles per run
 seeds = [0]  # one run per size, storage and seed
-base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
-base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
+base = None  # RunConfig values the profile changes from RunConfig's defaults; None: profiles.SMOKE_BASE
 execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
 
 # %%
 import pandas as pd
 
-from collapse_lib import chapters, experiments, findings, plots, profiles, report
+from collapse_lib import chapters, experiments, plots, words
 
-chapter = chapters.get("01_generalization_to_memorization")
-base = profiles.notebook_base(base, base_changes)
-
-report.settings_table(profile, base, training_set_sizes=sizes, float32_storage_sizes=float_sizes,
-                      iterations=iterations, seeds=seeds)
-
-# %%
-configs = experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds, float_sizes=float_sizes)
-table = experiments.run_experiment("sizes", configs, **profiles.execution(execution))
-report.update_metrics_table(profile, table)
-grid_runs = experiments.runs_by(table, quantize_samples=True)
-float_runs = experiments.runs_by(table, quantize_samples=False)
-result = findings.finding_1(table)
+run = chapters.get("01_generalization_to_memorization").run(
+    profile, sizes=sizes, float_sizes=float_sizes, iterations=iterations, seeds=seeds, base=base, execution=execution)
+table, grid_runs, float_runs = run.table, run.runs_by(quantize_samples=True), run.runs_by(quantize_samples=False)
+run.settings
 
 # %% [markdown]
 # ## The first models draw digits
@@ -75,12 +65,10 @@ result = findings.finding_1(table)
 # that a classifier trained on the real digits assigns to one class with probability above 0.9.
 
 # %%
-classifier = experiments.real_classifier(base["dataset"], data_root=base.get("data_root"), image_size=base.get("image_size"))
-first = {n: experiments.samples_by_iteration(run, [1], k=n)[1] for n, run in grid_runs.items()}
-fig = plots.image_rows([g[:16] for g in first.values()], [f"N = {n}" for n in first],
+first = {n: experiments.samples_by_iteration(folder, [1], k=16)[1] for n, folder in grid_runs.items()}
+fig = plots.image_rows(list(first.values()), [f"N = {n}" for n in first],
                        suptitle="iteration 1: samples of the models trained on real images")
-result["confident_share_iteration_1"] = {n: classifier.confident_share(g) for n, g in first.items()}
-report.readable(pd.DataFrame({"share classified with p > 0.9": result["confident_share_iteration_1"]}).T.round(2))
+words.readable(pd.DataFrame({"share classified with p > 0.9": run.result["confident_share_iteration_1"]}).T.round(2))
 
 # %% [markdown]
 # ## Generalization score and near-copies over iterations (Fig. 1, right)
@@ -100,10 +88,10 @@ fig = plots.metric_over_iterations(table, "memorized_share_raw", hue="n_train")
 # $[-1, 1]$; in the real subsets a digit's nearest neighbour sits 2.2 (N = 1,024) to 3.3 (N = 64) away).
 
 # %%
-for storage, runs in (("grey levels", grid_runs), ("float32", float_runs)):
+for storage, runs in ((words.Storage.GRID, grid_runs), (words.Storage.FLOAT, float_runs)):
     for n in sorted({min(runs), max(runs)}) if runs else []:
         groups = {f"iteration {it}": experiments.nearest_training_images(runs[n], it) for it in (1, iterations)}
-        plots.nearest_pairs(groups, suptitle=f"N = {n}, samples stored as {storage}")
+        plots.nearest_pairs(groups, suptitle=f"N = {n}, {storage.word} storage")
 
 # %% [markdown]
 # ## Samples over iterations (Figs. 15-20)
@@ -111,10 +99,10 @@ for storage, runs in (("grey levels", grid_runs), ("float32", float_runs)):
 # float32. Repeats appear as the loop goes on: the models copy a shrinking set of images.
 
 # %%
-for storage, runs in (("grey levels", grid_runs), ("float32", float_runs)):
-    for n, run in runs.items():
-        by_it = experiments.samples_by_iteration(run, range(1, iterations + 1))
-        plots.image_rows(list(by_it.values()), [f"n = {it}" for it in by_it], suptitle=f"N = {n}, {storage}")
+for storage, runs in ((words.Storage.GRID, grid_runs), (words.Storage.FLOAT, float_runs)):
+    for n, folder in runs.items():
+        by_it = experiments.samples_by_iteration(folder, range(1, iterations + 1))
+        plots.image_rows(list(by_it.values()), [f"n = {it}" for it in by_it], suptitle=f"N = {n}, {storage.word} storage")
 
 # %% [markdown]
 # ## How much the merge scale matters
@@ -123,8 +111,8 @@ for storage, runs in (("grey levels", grid_runs), ("float32", float_runs)):
 # and doubled, and with the plain test (fraction 0), at the first and the last iteration, under both storages.
 
 # %%
-report.readable(experiments.merge_scale_sensitivity({"grey levels": grid_runs, "float32": float_runs},
-                                                    fractions=(0.0, 0.125, 0.25, 0.5), iterations=(1, iterations)))
+words.readable(experiments.merge_scale_sensitivity({"grid": grid_runs, "float32": float_runs},
+                                                   fractions=(0.0, 0.125, 0.25, 0.5), iterations=(1, iterations)))
 
 # %% [markdown]
 # ## Do the samples stay images?
@@ -176,7 +164,7 @@ fig = plots.metric_over_iterations(table, "fd", hue="n_train", log=True, floor="
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-chapter.record(profile, result)
+run.verdicts
 
 # %%
-report.finding_1_table(result)
+run.closing_table

@@ -37,29 +37,14 @@
 # sets the scale of the numbers.
 
 # %% tags=["parameters"]
-profile = "smoke"
-sizes = [64, 128]
-float_sizes = [64, 128]  # sizes also run with samples stored as float32
-iterations = 3
-seeds = [0]
-base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
-base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
-execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
+profile = "smoke"  # the profile whose chapter 01 runs are read (results/<profile>/metrics.csv)
 
 # %%
-from collapse_lib import chapters, experiments, findings, plots, profiles, report
+from collapse_lib import chapters, plots
 
-chapter = chapters.get("02_entropy_decline")
-base = profiles.notebook_base(base, base_changes)
-
-report.settings_table(profile, base, training_set_sizes=sizes, float32_storage_sizes=float_sizes,
-                      iterations=iterations, seeds=seeds)
-
-# %%
-configs = experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds, float_sizes=float_sizes)
-table = experiments.run_experiment("sizes", configs, **profiles.execution(execution))
-report.update_metrics_table(profile, table)
-result = findings.finding_2(table)
+run = chapters.get("02_entropy_decline").run(profile)
+table = run.table
+run.settings
 
 # %% [markdown]
 # ## Entropy of $\mathcal D_n$ over iterations, three readings
@@ -95,7 +80,7 @@ fig = plots.metric_over_iterations(table, "mnnd", hue="n_train", log=True)
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-chapter.record(profile, result)
+run.verdicts
 
 # %%
-report.choice_table(result["checks"]["falls"], "the entropy falls at every size and seed")
+run.closing_table

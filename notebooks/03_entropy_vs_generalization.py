@@ -33,31 +33,14 @@
 # is denser" from "closer because the samples copy it".
 
 # %% tags=["parameters"]
-profile = "smoke"
-sizes = [64, 128]
-float_sizes = [64, 128]  # sizes also run with samples stored as float32
-iterations = 3
-seeds = [0]
-base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
-base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
-execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
+profile = "smoke"  # the profile whose chapter 01 runs are read (results/<profile>/metrics.csv)
 
 # %%
+from collapse_lib import chapters, findings, plots, words
 
-from collapse_lib import chapters, experiments, findings, plots, profiles, report
-
-chapter = chapters.get("03_entropy_vs_generalization")
-base = profiles.notebook_base(base, base_changes)
-
-report.settings_table(profile, base, training_set_sizes=sizes, float32_storage_sizes=float_sizes,
-                      iterations=iterations, seeds=seeds)
-
-# %%
-configs = experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds, float_sizes=float_sizes)
-table = experiments.run_experiment("sizes", configs, **profiles.execution(execution))
-report.update_metrics_table(profile, table)
-result = findings.finding_3(table)
-storages = findings.common.by_storage(table[table.gs > 0])
+run = chapters.get("03_entropy_vs_generalization").run(profile)
+storages, per_storage = findings.common.by_storage(run.table[run.table.gs > 0]), run.result["per_storage"]
+run.settings
 
 # %% [markdown]
 # ## Entropy against log GS (Fig. 2b)
@@ -66,9 +49,8 @@ storages = findings.common.by_storage(table[table.gs > 0])
 
 # %%
 for storage, points in storages.items():
-    v = result["per_storage"][storage]
-    plots.scatter_with_r(points, "entropy", "gs", stats=v["pooled"]["stored set"], logy=True, paper_r=0.91,
-                         title=f"samples stored as {plots.STORAGE_WORDS[storage]}")
+    plots.scatter_with_r(points, "entropy", "gs", stats=per_storage[storage]["pooled"]["stored set"], logy=True,
+                         paper_r=0.91, title=f"{words.storage_word(storage)} storage")
 
 # %% [markdown]
 # ## The same with the entropy read at 64 rows, and GS over the training set's own spacing
@@ -76,8 +58,7 @@ for storage, points in storages.items():
 # $\mathrm{MNND}(\mathcal D_n)$ removes the part of its fall that only says the training set got denser.
 
 # %%
-points = storages[findings.PRIMARY_STORAGE]
-v = result["per_storage"][findings.PRIMARY_STORAGE]
+points, v = storages["grid"], per_storage["grid"]
 plots.scatter_with_r(points, "entropy_fixed_n", "gs", stats=v["pooled"]["fixed subsample"], logy=True, paper_r=0.91)
 plots.scatter_with_r(points, "entropy", "gs_ratio", stats=v["gs_ratio"], logy=True)
 
@@ -111,7 +92,7 @@ plots.scatter_with_r(points, "cov_trace", "gs", stats=v["variance"]["gs"])
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-chapter.record(profile, result)
+run.verdicts
 
 # %%
-report.finding_3_table(result)
+run.closing_table

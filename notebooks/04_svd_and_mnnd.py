@@ -29,30 +29,15 @@
 # first value.
 
 # %% tags=["parameters"]
-profile = "smoke"
-sizes = [64, 128]
-float_sizes = [64, 128]  # sizes also run with samples stored as float32
-iterations = 3
-seeds = [0]
-base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
-base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
-execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
+profile = "smoke"  # the profile whose chapter 01 runs are read (results/<profile>/metrics.csv)
 
 # %%
-from collapse_lib import chapters, experiments, findings, plots, profiles, report
+from collapse_lib import chapters, findings, plots, words
 from collapse_lib.loop.readback import load_iteration
 
-chapter = chapters.get("04_svd_and_mnnd")
-base = profiles.notebook_base(base, base_changes)
-
-report.settings_table(profile, base, training_set_sizes=sizes, float32_storage_sizes=float_sizes,
-                      iterations=iterations, seeds=seeds)
-
-# %%
-configs = experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds, float_sizes=float_sizes)
-table = experiments.run_experiment("sizes", configs, **profiles.execution(execution))
-largest = table[table.n_train == max(sizes)]
-result = findings.app_e(table)
+run = chapters.get("04_svd_and_mnnd").run(profile)
+largest, n, last = run.table[run.table.n_train == run.result["n_train"]], run.result["n_train"], run.result["last_iteration"]
+run.settings
 
 # %% [markdown]
 # ## SVD projection (Fig. 6)
@@ -61,14 +46,13 @@ result = findings.app_e(table)
 # ours is the last iteration of this profile.
 
 # %%
-for storage, quantized in (("grey levels", True), ("float32", False)):
-    runs = experiments.runs_by(largest, quantize_samples=quantized)
-    if not runs:
+for storage in words.Storage:
+    runs = run.runs_by(quantize_samples=storage is words.Storage.GRID)
+    if n not in runs:
         continue
-    real, first = load_iteration(runs[max(sizes)], 1)
-    _, last = load_iteration(runs[max(sizes)], iterations)
-    fig = plots.svd_projection(real.images, {f"iteration 1, {storage}": first.images,
-                                             f"iteration {iterations}, {storage}": last.images})
+    real, first = load_iteration(runs[n], 1)
+    fig = plots.svd_projection(real.images, {f"iteration 1, {storage.word}": first.images,
+                                             f"iteration {last}, {storage.word}": load_iteration(runs[n], last)[1].images})
 
 # %% [markdown]
 # ## MNND and covariance trace of $\mathcal G_n$ (Fig. 7)
@@ -77,9 +61,7 @@ for storage, quantized in (("grey levels", True), ("float32", False)):
 # %%
 for storage, part in findings.common.by_storage(largest).items():
     trend = part.groupby("iteration")[["gen_mnnd", "gen_cov_trace"]].mean()
-    fig = plots.relative_trends(trend, labels={"gen_mnnd": r"MNND of $\mathcal{G}_n$",
-                                               "gen_cov_trace": r"covariance trace of $\mathcal{G}_n$"},
-                                title=f"N = {max(sizes)}, samples stored as {plots.STORAGE_WORDS[storage]}")
+    fig = plots.relative_trends(trend, title=f"N = {n}, {words.storage_word(storage)} storage")
 
 # %% [markdown]
 # ## What the cpu profile shows
@@ -93,7 +75,7 @@ for storage, part in findings.common.by_storage(largest).items():
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-chapter.record(profile, result)
+run.verdicts
 
 # %%
-report.choice_table(result["checks"]["clusters"], "MNND falls faster than the trace, for every seed")
+run.closing_table

@@ -40,31 +40,21 @@ n_train = 64  # N, the training-set size of every iteration
 iterations = 3
 seeds = [0]
 paradigms = ["replace", "accumulate-subsample"]
-selectors = ["random", "greedy", "threshold"]  # "random" is the vanilla paradigm
+selectors = ["random", "greedy", "threshold"]  # "random" is the vanilla loop
 pool_factor = 2.0  # replace: selectors draw N from pool_factor * N samples
 alpha = 0.9  # threshold filter decay rate
 tau = "radius"  # threshold filter's starting threshold: a number, or radius (the pool's largest distance from its mean)
-base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
-base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
+base = None  # RunConfig values the profile changes from RunConfig's defaults; None: profiles.SMOKE_BASE
 execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
 
 # %%
-from collapse_lib import chapters, experiments, findings, plots, profiles, report, selection
+from collapse_lib import chapters, experiments, plots, selection, words
 
-chapter = chapters.get("05_selection_mitigates_collapse")
-base = profiles.notebook_base(base, base_changes)
-
-report.settings_table(profile, base, training_set_size=n_train, iterations=iterations, seeds=seeds,
-                      paradigms=paradigms, selectors=selectors, pool_factor=pool_factor, threshold_decay_rate=alpha,
-                      threshold_start=tau)
-
-# %%
-configs = experiments.selection_configs(base, n_train=n_train, iterations=iterations, seeds=seeds,
-                                        paradigms=paradigms, selectors=selectors, pool_factor=pool_factor, alpha=alpha,
-                                        tau=tau)
-table = experiments.run_experiment("selection", configs, **profiles.execution(execution))
-report.update_metrics_table(profile, table)
-result = findings.section_5(table)
+run = chapters.get("05_selection_mitigates_collapse").run(
+    profile, n_train=n_train, iterations=iterations, seeds=seeds, paradigms=paradigms, selectors=selectors,
+    pool_factor=pool_factor, alpha=alpha, tau=tau, base=base, execution=execution)
+table = run.table
+run.settings
 
 # %% [markdown]
 # ## Generalization score (Fig. 8) and near-copies
@@ -85,7 +75,7 @@ fig = plots.metric_over_iterations(table, "memorized_share", hue="selector", col
 
 # %%
 fig = plots.metric_over_iterations(table, "fd", hue="selector", col="paradigm", log=True, floor="fd_floor", noise="fd_noise")
-acc = result["per_paradigm"]["accumulate-subsample"]["spread"]
+acc = run.result["per_paradigm"]["accumulate-subsample"]["spread"]
 fig = plots.paper_vs_ours({"vanilla": [88.4, 75.7, acc["random"]["fd"]["mean"]],
                            "greedy": [52.1, 44.7, acc["greedy"]["fd"]["mean"]],
                            "threshold filter": [None, None, acc["threshold"]["fd"]["mean"]]},
@@ -104,7 +94,7 @@ fig = plots.metric_over_iterations(table, "entropy", hue="selector", col="paradi
 
 # %%
 for paradigm in paradigms:
-    runs = experiments.runs_by(table[table.paradigm == paradigm], "selector")
+    runs = run.runs_by("selector", paradigm=paradigm)
     pairs = {selection.get(s).label: experiments.nearest_training_images(runs[s], iterations) for s in ("random", "greedy")}
     fig = plots.nearest_pairs(pairs, suptitle=f"{paradigm}, iteration {iterations}")
 
@@ -142,8 +132,8 @@ for paradigm in paradigms:
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-chapter.record(profile, result)
+run.verdicts
 
 # %%
 last = table[table.iteration == iterations]
-report.readable(last.groupby(["paradigm", "selector"])[["entropy", "gs", "fd", "memorized_share"]].mean().round(3))
+words.readable(last.groupby(["paradigm", "selector"])[["entropy", "gs", "fd", "memorized_share"]].mean().round(3))

@@ -27,34 +27,15 @@
 # third on, for every seed. The runs are those of the Section 5 chapter (shared through the run cache).
 
 # %% tags=["parameters"]
-profile = "smoke"
-n_train = 64
-iterations = 3
-seeds = [0]
-selectors = ["random", "greedy", "threshold"]
-alpha = 0.9
-tau = "radius"  # threshold filter's starting threshold (as in the Section 5 chapter)
-base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
-base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
-execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
+profile = "smoke"  # the profile whose chapter 05 runs are read (results/<profile>/metrics.csv)
 
 # %%
-import matplotlib.pyplot as plt
+from collapse_lib import chapters, plots, report, words
 
-from collapse_lib import chapters, experiments, findings, plots, profiles, report, selection
-
-chapter = chapters.get("06_real_share")
-base = profiles.notebook_base(base, base_changes)
-
-report.settings_table(profile, base, training_set_size=n_train, iterations=iterations, seeds=seeds,
-                      paradigm="accumulate-subsample", selectors=selectors, threshold_decay_rate=alpha)
-
-# %%
-configs = experiments.selection_configs(base, n_train=n_train, iterations=iterations, seeds=seeds,
-                                        paradigms=["accumulate-subsample"], selectors=selectors, alpha=alpha, tau=tau)
-table = experiments.run_experiment("selection", configs, **profiles.execution(execution))
-report.update_metrics_table(profile, table)
-result = findings.fig_11(table)
+run = chapters.get("06_real_share").run(profile)
+table = run.table[run.table.paradigm == "accumulate-subsample"]
+iterations = int(table.iteration.max())
+run.settings
 
 # %% [markdown]
 # ## Where each training set comes from (Fig. 11)
@@ -63,15 +44,9 @@ result = findings.fig_11(table)
 # profile stops at the iteration on the axis, so the paper's point is written on the greedy panel, not drawn.
 
 # %%
-fig, axes = plt.subplots(1, len(selectors), figsize=(plots.MAX_WIDTH, 3.2), squeeze=False, sharey=True)
-for ax, selector in zip(axes[0], selectors, strict=True):
-    run = experiments.runs_by(table, "selector")[selector]
-    shares = report.source_shares(run, iterations)
-    plots.source_share_bars(shares, title=selection.get(selector).label, ax=ax,
-                            paper_note="paper, FFHQ, n = 8:\n65% real (1/n: 12.5%)" if selector == "greedy" else None)
-handles = {h.get_label(): h for ax in axes[0] for h in ax.get_legend_handles_labels()[0]}
-fig.legend(handles.values(), handles.keys(), loc="upper center", ncol=4, frameon=False, fontsize=9, bbox_to_anchor=(0.5, 1.0))
-fig.tight_layout(rect=(0, 0, 1, 0.86))
+folders = run.runs_by("selector", paradigm="accumulate-subsample")
+shares = {selector: report.source_shares(folder, iterations) for selector, folder in folders.items()}
+fig = plots.source_share_panels(shares, paper_note={"greedy": "paper, FFHQ, n = 8:\n65% real (1/n: 12.5%)"})
 
 # %% [markdown]
 # ## Real share over iterations, all seeds
@@ -92,7 +67,7 @@ fig = plots.metric_over_iterations(table, "real_share", hue="selector")
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-chapter.record(profile, result)
+run.verdicts
 
 # %%
-report.readable(table.pivot_table(index="iteration", columns="selector", values="real_share").round(2))
+words.readable(table.pivot_table(index="iteration", columns="selector", values="real_share").round(2))

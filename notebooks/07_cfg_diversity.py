@@ -37,27 +37,17 @@ iterations = 2
 guidance = 1.5  # w
 seeds = [0]
 selectors = ["random", "greedy"]
-base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
-base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
+base = None  # RunConfig values the profile changes from RunConfig's defaults; None: profiles.SMOKE_BASE
 execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
 
 # %%
-from collapse_lib import chapters, experiments, findings, plots, profiles, report, selection
+from collapse_lib import chapters, plots, selection, words
 from collapse_lib.loop.readback import load_iteration
 
-chapter = chapters.get("07_cfg_diversity")
-base = profiles.notebook_base(base, base_changes)
-
-report.settings_table(profile, base, training_set_size=n_train, iterations=iterations, seeds=seeds,
-                      guidance_w=guidance, selectors=selectors)
-
-# %%
-configs = experiments.cfg_configs(base, n_train=n_train, iterations=iterations, guidance=guidance, seeds=seeds,
-                                  selectors=selectors)
-table = experiments.run_experiment("cfg", configs, **profiles.execution(execution))
-report.update_metrics_table(profile, table)
-result = findings.fig_4(table)
-real_nnd = float(table.real_within_class_nnd.iloc[0])
+run = chapters.get("07_cfg_diversity").run(profile, n_train=n_train, iterations=iterations, guidance=guidance,
+                                           seeds=seeds, selectors=selectors, base=base, execution=execution)
+table, real_nnd = run.table, run.result["real_within_class_nnd"]
+run.settings
 
 # %% [markdown]
 # ## Within-class diversity of the samples and of the training sets
@@ -87,11 +77,10 @@ fig = plots.metric_over_iterations(table, "fd", hue="selector", log=True, floor=
 # Vanilla CFG first, then CFG with greedy selection (first seed).
 
 # %%
-runs = experiments.runs_by(table, "selector")
-for selector in selectors:
-    _, gen = load_iteration(runs[selector], iterations)
-    rows = [gen.images[gen.labels == c][:10] for c in range(10)]
-    plots.image_rows(rows, [f"class {c}" for c in range(10)], suptitle=f"{selection.get(selector).label}, iteration {iterations}")
+for selector, folder in run.runs_by("selector").items():
+    _, gen = load_iteration(folder, iterations)
+    plots.image_rows([gen.images[gen.labels == c][:10] for c in range(10)], [f"class {c}" for c in range(10)],
+                     suptitle=f"{selection.get(selector).label}, iteration {iterations}")
 
 # %% [markdown]
 # ## What the cpu profile shows
@@ -119,8 +108,8 @@ for selector in selectors:
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-chapter.record(profile, result)
+run.verdicts
 
 # %%
-report.readable(table.pivot_table(index="iteration", columns="selector",
-                                  values=["within_class_nnd", "train_within_class_nnd", "fd"]).round(3))
+words.readable(table.pivot_table(index="iteration", columns="selector",
+                                 values=["within_class_nnd", "train_within_class_nnd", "fd"]).round(3))

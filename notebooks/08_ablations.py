@@ -34,41 +34,31 @@ iterations = 3
 seeds = [0]
 alphas = [0.5, 0.9]
 tau = "radius"  # threshold filter's starting threshold (as in the Section 5 chapter)
-base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
-base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
+base = None  # RunConfig values the profile changes from RunConfig's defaults; None: profiles.SMOKE_BASE
 execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
 
 # %%
-from collapse_lib import chapters, experiments, findings, plots, profiles, report
+from collapse_lib import chapters, plots, words
 
-chapter = chapters.get("08_ablations")
-base = profiles.notebook_base(base, base_changes)
-
-report.settings_table(profile, base, training_set_size=n_train, iterations=iterations, seeds=seeds, decay_rates=alphas)
-
-# %%
-configs = experiments.ablation_configs(base, n_train=n_train, iterations=iterations, seeds=seeds, alphas=alphas, tau=tau)
-table = experiments.run_experiment("ablation", configs, **profiles.execution(execution))
-report.update_metrics_table(profile, table)
-result = findings.ablation(table)
-replace = table[table.paradigm == "replace"]
-accumulate = table[table.paradigm == "accumulate-subsample"].copy()
-accumulate["setting"] = accumulate.selector.map(report.page_name).where(
-    accumulate.selector != "threshold", "threshold, α = " + accumulate.alpha.astype(str))
+run = chapters.get("08_ablations").run(profile, n_train=n_train, iterations=iterations, seeds=seeds, alphas=alphas,
+                                       tau=tau, base=base, execution=execution)
+table = run.table.assign(setting=lambda t: [f"threshold filter, α = {a}" if s == "threshold" else words.page_name(s)
+                                            for s, a in zip(t.selector, t.alpha, strict=True)])
+run.settings
 
 # %% [markdown]
 # ## Training on all $2N$ against selecting $N$ of $2N$ (Fig. 13)
 # Replace paradigm, Fréchet distance on a log scale with each real floor dotted.
 
 # %%
-fig = plots.metric_over_iterations(replace, "fd", hue="selector", log=True, floor="fd_floor", noise="fd_noise")
+fig = plots.metric_over_iterations(table[table.paradigm == "replace"], "fd", hue="selector", log=True, floor="fd_floor", noise="fd_noise")
 
 # %% [markdown]
 # ## The threshold filter at several decay rates (Fig. 14)
 # Accumulate-subsample, against the vanilla loop.
 
 # %%
-fig = plots.metric_over_iterations(accumulate, "fd", hue="setting", log=True, floor="fd_floor", noise="fd_noise")
+fig = plots.metric_over_iterations(table[table.paradigm == "accumulate-subsample"], "fd", hue="setting", log=True, floor="fd_floor", noise="fd_noise")
 
 # %% [markdown]
 # ## What the cpu profile shows
@@ -90,9 +80,8 @@ fig = plots.metric_over_iterations(accumulate, "fd", hue="setting", log=True, fl
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-chapter.record(profile, result)
+run.verdicts
 
 # %%
-last = table[table.iteration == iterations].assign(setting=lambda t: [
-    f"threshold filter, α = {a}" if s == "threshold" else report.page_name(s) for s, a in zip(t.selector, t.alpha, strict=True)])
-report.readable(last.groupby(["paradigm", "setting"])[["fd", "gs", "entropy"]].mean().round(3))
+last = table[table.iteration == iterations]
+words.readable(last.groupby(["paradigm", "setting"])[["fd", "gs", "entropy"]].mean().round(3))

@@ -36,39 +36,16 @@
 # Samples stored on the grey levels (the primary storage), every seed.
 
 # %% tags=["parameters"]
-profile = "smoke"
-sizes = [64, 128]  # the Finding I runs (their saved models are read)
-float_sizes = [64, 128]  # the Finding I runs stored as float32 (shared with chapter 01; not read here)
-iterations = 3
-seeds = [0]
-n_train = 64  # the Section 5 runs, seen through the same lens
-selection_iterations = 3
-selection_seeds = [0]
-selection_base_changes = {}  # the Section 5 chapter's changes to the profile's base (its run cache is shared)
+profile = "smoke"  # the profile whose chapter 01 and 05 runs are read (results/<profile>/metrics.csv)
 timestep = 50  # noise level at which activations are read (of 1000)
-base = None  # RunConfig values shared by every run (denoiser, training, sampling); None: profiles.SMOKE_BASE
-base_changes = {}  # per-notebook changes to the profile's shared base (params/<profile>/<notebook>.yaml)
-execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
 
 # %%
-import pandas as pd
+from collapse_lib import chapters, plots
 
-from collapse_lib import chapters, experiments, findings, plots, profiles, report
-
-chapter = chapters.get("09_memorization_without_training_data")
-base = profiles.notebook_base(base, base_changes)
-
-report.settings_table(profile, base, training_set_sizes=sizes, iterations=iterations, seeds=seeds,
-                      activations_read_at_timestep=timestep)
-
-# %%
-configs = experiments.sizes_configs(base, sizes=sizes, iterations=iterations, seeds=seeds, float_sizes=float_sizes)
-table = experiments.run_experiment("sizes", configs, **profiles.execution(execution))
-table = table[table.quantize_samples]  # the primary storage
-root = experiments.default_runs_root()
-samples = pd.concat([experiments.per_sample_signals(root / run, it, timestep=timestep)
-                     for run in table.run.unique() for it in range(1, iterations + 1)], ignore_index=True)
-result = findings.without_training_data(table, samples)
+run = chapters.get("09_memorization_without_training_data").run(profile, timestep=timestep)
+table, samples, selection = run.tables["sizes"], run.gathered["samples"], run.tables["selection"]
+table = table[table.quantize_samples]  # the grid storage
+run.settings
 
 # %% [markdown]
 # ## The model's signals beside the training-set measures
@@ -85,7 +62,7 @@ fig = plots.metric_panels(table, ["gs", "memorized_share", "spikiness", "stable_
 # better than chance), beside the pooled one.
 
 # %%
-fig = plots.detection(samples, result)
+fig = plots.detection(samples, run.result)
 
 # %% [markdown]
 # ## Greedy against vanilla through the same lens
@@ -93,13 +70,8 @@ fig = plots.detection(samples, result)
 # balanced, as it keeps them from copying?
 
 # %%
-sel_base = {**base, **selection_base_changes}
-sel_configs = experiments.selection_configs(sel_base, n_train=n_train, iterations=selection_iterations, seeds=selection_seeds,
-                                            selectors=["random", "greedy"])
-selection = experiments.run_experiment("selection", sel_configs, **profiles.execution(execution))
-fig = plots.metric_over_iterations(selection, "spikiness", hue="selector", col="paradigm")
-result["selection_spikiness_last"] = (selection[selection.iteration == selection_iterations]
-                                      .groupby(["paradigm", "selector"]).spikiness.mean().unstack().to_dict("index"))
+fig = plots.metric_over_iterations(selection[selection.selector.isin(["random", "greedy"])], "spikiness",
+                                   hue="selector", col="paradigm")
 
 # %% [markdown]
 # ## What the cpu profile shows
@@ -129,7 +101,7 @@ result["selection_spikiness_last"] = (selection[selection.iteration == selection
 # ## Verdict
 
 # %% tags=["nbval-check-output"]
-chapter.record(profile, result)
+run.verdicts
 
 # %%
-report.auc_table(result)
+run.closing_table

@@ -79,7 +79,7 @@ def execute(name: str, out_dir: Path, parameters: dict | None, page: str | None 
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / f"{name}.ipynb"
-        jupytext.write(jupytext.read(ROOT / "notebooks" / f"{name}.py"), src)
+        jupytext.write(with_stable_ids(jupytext.read(ROOT / "notebooks" / f"{name}.py")), src)
         t0 = time.perf_counter()
         papermill.execute_notebook(str(src), str(out_dir / f"{name}.ipynb"), parameters=parameters or {},
                                    cwd=str(ROOT), kernel_name="python3", progress_bar=False)
@@ -88,10 +88,27 @@ def execute(name: str, out_dir: Path, parameters: dict | None, page: str | None 
     return seconds
 
 
+def with_stable_ids(nb):
+    """Cell ids from the cells' sources (jupytext and papermill draw random ones), so a page rebuilt with unchanged
+    sources and numbers differs from the committed one only in its execution times."""
+    import hashlib
+
+    seen: dict[str, int] = {}
+    for cell in nb.cells:
+        digest = hashlib.sha1(f"{cell.cell_type}:{cell.source}".encode()).hexdigest()[:8]
+        seen[digest] = seen.get(digest, 0) + 1
+        cell["id"] = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
+    return nb
+
+
 def _portable_paths(path: Path, name: str, page: str | None = None) -> None:
     """Replace the machine paths papermill records in the notebook's metadata by the source and page paths
-    relative to the repository (a committed page names no folder of the machine that built it)."""
+    relative to the repository (a committed page names no folder of the machine that built it), and give the
+    cell papermill injects a fixed id."""
     nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
     record = nb.metadata.get("papermill", {})
     record["input_path"] = f"notebooks/{name}.py"
     out = path.resolve()
@@ -189,13 +206,15 @@ def overrides(pairs: list[list[str]], yaml_texts: list[str]) -> dict:
 
 
 def apply_overrides(params: dict[str, dict], names: list[str], values: dict) -> None:
-    """Give each notebook of ``names`` the override values it declares; a name none of them declares is refused."""
+    """Give each notebook of ``names`` the override values it declares (a dict, such as ``base``, changes the
+    profile's key by key); a name none of them declares is refused."""
     for key, value in values.items():
         takers = [n for n in names if key in declared_parameters(n)]
         if not takers:
             raise SystemExit(f"-p/-y {key}: no notebook of this build declares it (check the name)")
         for n in takers:
-            params[n][key] = value
+            below = params[n] if key != "base" or "base" in params[n] else {**params[n], "base": profiles.SMOKE_BASE}
+            params[n].update(profiles.overlay(below, {key: value}))
 
 
 class Failed(SystemExit):

@@ -1,4 +1,5 @@
-"""results/<profile>/metrics.csv: each series of rows appears once, whatever config produced it last."""
+"""results/<profile>/metrics.csv: a chapter's rows replace its experiment's, and read back as written; the page
+pieces (settings table, verdicts, the landing box)."""
 
 import pandas as pd
 
@@ -11,25 +12,29 @@ def _rows(run, experiment="sizes", n_train=128, seed=0, gs=1.0, alpha=0.9, pool_
                           "run": run} for it in (1, 2, 3)])
 
 
-def test_a_rerun_with_another_config_replaces_its_series(tmp_path, monkeypatch):
+def test_a_chapter_rewrites_its_experiment_and_keeps_the_others(tmp_path, monkeypatch):
     monkeypatch.setenv("COLLAPSE_RESULTS", str(tmp_path))
-    report.update_metrics_table("p", pd.concat([_rows("old-a"), _rows("b", n_train=256)]))
-    path = report.update_metrics_table("p", _rows("new-a", gs=2.0))  # e.g. the same size trained longer
+    report.update_metrics_table("p", pd.concat([_rows("old-a"), _rows("old-b", n_train=256)]))
+    report.update_metrics_table("p", _rows("ab", experiment="ablation"))
+    path = report.update_metrics_table("p", _rows("new-a", gs=2.0))  # a rerun with fewer sizes, trained longer
     table = pd.read_csv(path)
-    assert sorted(table.run.unique()) == ["b", "new-a"]
+    assert sorted(table.run.unique()) == ["ab", "new-a"]  # no row of the earlier sizes run is left behind
     assert len(table) == 6 and list(table[table.run == "new-a"].gs) == [2.0, 4.0, 6.0]
 
 
-def test_series_differing_in_seed_alpha_or_experiment_are_kept(tmp_path, monkeypatch):
+def test_the_rows_of_an_experiment_read_back_as_written(tmp_path, monkeypatch):
+    import pytest
+
     monkeypatch.setenv("COLLAPSE_RESULTS", str(tmp_path))
-    report.update_metrics_table("p", _rows("a"))
-    for other in (_rows("s1", seed=1), _rows("al", alpha=0.5), _rows("ab", experiment="ablation"),
-                  _rows("pf", pool_factor=2)):
-        path = report.update_metrics_table("p", other)
-    assert len(pd.read_csv(path)) == 15
-    # written again after the CSV round trip (2 read back as 2.0, empty as NaN): still one series each
-    path = report.update_metrics_table("p", _rows("pf2", pool_factor=2.0))
-    assert len(pd.read_csv(path)) == 15 and "pf" not in set(pd.read_csv(path).run)
+    rows = pd.concat([_rows("a"), _rows("s1", seed=1), _rows("al", alpha=0.5)], ignore_index=True)
+    report.update_metrics_table("p", rows)
+    report.update_metrics_table("p", _rows("ab", experiment="ablation"))
+    back = report.read_metrics_table("p", "sizes")
+    assert len(back) == 9 and set(back.run) == {"a", "s1", "al"}
+    pd.testing.assert_frame_equal(back.sort_values(["run", "iteration"]).reset_index(drop=True),
+                                  rows[back.columns].sort_values(["run", "iteration"]).reset_index(drop=True))
+    with pytest.raises(FileNotFoundError, match="'cfg' runs"):
+        report.read_metrics_table("p", "cfg", by="07")
 
 
 def test_a_damaged_table_is_named_and_started_afresh(tmp_path, monkeypatch):
@@ -44,12 +49,13 @@ def test_a_damaged_table_is_named_and_started_afresh(tmp_path, monkeypatch):
 
 
 def test_settings_table_keeps_every_value_whole():
-    from collapse_lib.report import settings_table
+    from collapse_lib.pages import settings_table
+    from collapse_lib.profiles import resolved_base
 
     base = {"dataset": "digits", "model": "mlp", "width": 256, "blocks": 3, "prediction": "x0", "train_steps": 6000,
             "batch_size": 128, "lr": 0.002, "sampler": "ddim", "sample_steps": 100, "fd_feature": "classifier",
             "quantize_samples": True}
-    styled = settings_table("cpu", base, training_set_sizes=[64, 128], iterations=5)
+    styled = settings_table("cpu", resolved_base(base), training_set_sizes=[64, 128], iterations=5)
     table = styled.data
     assert list(table.columns) == ["setting", "value"]
     values = dict(zip(table.setting, table.value, strict=True))
@@ -62,7 +68,7 @@ def test_settings_table_keeps_every_value_whole():
 def test_readable_renames_metrics_selectors_and_axes():
     import pandas as pd
 
-    from collapse_lib.report import readable
+    from collapse_lib.words import readable
 
     tidy = pd.DataFrame({"selector": ["random", "greedy"], "n_train": [64, 64], "gs": [0.5, 1.0],
                          "memorized_share": [0.3, 0.1]})
@@ -74,20 +80,21 @@ def test_readable_renames_metrics_selectors_and_axes():
 
 
 def test_settings_table_is_left_aligned_and_stable():
-    from collapse_lib.report import settings_table
+    from collapse_lib.pages import settings_table
+    from collapse_lib.profiles import resolved_base
 
     base = {"train_steps": 100, "batch_size": 8, "lr": 0.01, "sample_steps": 10, "fd_feature": "pixel"}
-    first, second = (settings_table("smoke", base, iterations=2).to_html() for _ in range(2))
+    first, second = (settings_table("smoke", resolved_base(base), iterations=2).to_html() for _ in range(2))
     assert first == second  # the same page from build to build
     assert "text-align: left" in first
 
 
 def test_a_claim_not_testable_at_this_scale_is_a_note_not_a_cross():
-    from collapse_lib.findings import FAILS, HOLDS, UNTESTABLE
-    from collapse_lib.verdicts import judged
+    from collapse_lib.findings import FAILS, HOLDS, UNTESTABLE, judged
+    from collapse_lib.pages import Verdicts
 
     assert judged(HOLDS) is True and judged(FAILS) is False and judged(UNTESTABLE) is None
-    assert repr(report.Verdicts([(judged(UNTESTABLE), "a claim"), (judged(FAILS), "another")])) == "• a claim\n✗ another"
+    assert repr(Verdicts([(judged(UNTESTABLE), "a claim"), (judged(FAILS), "another")])) == "• a claim\n✗ another"
 
 
 def test_the_landing_box_describes_the_profile_it_shows():

@@ -1,30 +1,24 @@
-"""The paper's findings as checks on a tidy table (``results/<profile>/metrics.csv`` rows).
+"""The paper's findings, grouped by family: each ``Finding`` declares the rows of the tidy table it reads, its check
+and thresholds, its sentences, its summary rows and its result type (``claim``).
 
-Each function returns a JSON-ready dict: the paper's statement and number, ours per seed and per choice
-(storage, copy test, entropy reading), the choices it ``holds_under``, its thresholds, and its claim's ``status``
-(``holds``, ``fails``, or ``not testable at this scale`` when the first models fail the quality gate).
+- ``sizes``: Findings I-III and App. E (the replace loop at several training-set sizes);
+- ``selection``: Sec. 5, App. F.1 and App. F.2 (selection against vanilla, and the real images it keeps);
+- ``guidance``: Fig. 4 (selection under classifier-free guidance);
+- ``ablations``: App. G (all 2N against selection, and the filter's decay rate);
+- ``detection``: beyond the paper, memorization read from the model alone.
+``common`` holds what the checks share (the quality gate, per-seed and seed-pair comparisons, correlations over
+runs) and ``wording`` the sentence pieces they share.
 """
 
-from .common import (
-                     COPY_TESTS,
-                     ENTROPY_READINGS,
-                     FAILS,
-                     HOLDS,
-                     MAX_FD_OVER_FLOOR,
-                     MIN_TRACE_RATIO,
-                     PRIMARY_COPY_TEST,
-                     PRIMARY_ENTROPY,
-                     PRIMARY_STORAGE,
-                     STORAGES,
-                     UNTESTABLE,
-                     learned_data,
-                     quality_gate,
-)
-from .detection import MIN_YOUDEN_J, without_training_data
-from .selection import ablation, fig_4, fig_11, section_5
-from .sizes import MEMORIZED_LEVEL, app_e, common_slope, finding_1, finding_2, finding_3
+from .ablations import AppendixG
+from .claim import FAILS, HOLDS, UNTESTABLE, Evidence, Finding, Row, judged, status
+from .common import MAX_FD_OVER_FLOOR, MIN_TRACE_RATIO, learned_data, quality_gate
+from .detection import WithoutTrainingData
+from .guidance import FigureFour
+from .selection import RealShare, SectionFive
+from .sizes import MEMORIZED_LEVEL, AppendixE, FindingOne, FindingThree, FindingTwo, common_slope
 
-__all__ = ["COPY_TESTS", "ENTROPY_READINGS", "FAILS", "HOLDS", "MAX_FD_OVER_FLOOR", "MEMORIZED_LEVEL", "MIN_TRACE_RATIO",
-           "MIN_YOUDEN_J", "PRIMARY_COPY_TEST", "PRIMARY_ENTROPY", "PRIMARY_STORAGE", "STORAGES", "UNTESTABLE",
-           "ablation", "app_e", "common_slope", "fig_4", "fig_11", "finding_1", "finding_2", "finding_3",
-           "learned_data", "quality_gate", "section_5", "without_training_data"]
+__all__ = ["FAILS", "HOLDS", "MAX_FD_OVER_FLOOR", "MEMORIZED_LEVEL", "MIN_TRACE_RATIO", "UNTESTABLE", "AppendixE",
+           "AppendixG", "Evidence", "FigureFour", "Finding", "FindingOne", "FindingThree", "FindingTwo", "RealShare",
+           "Row", "SectionFive", "WithoutTrainingData", "common_slope", "judged", "learned_data", "quality_gate",
+           "status"]

@@ -1,5 +1,6 @@
-"""What every finding's check shares: the choices a referee would vary (storage, copy test, entropy reading), the
-first models' quality gate, per-seed verdicts, seed-pair comparisons and correlations bootstrapped over runs.
+"""What every finding's check shares: the choices a referee would vary (storage, copy test, entropy reading, named
+in ``words``), the first models' quality gate, per-seed verdicts, seed-pair comparisons and correlations
+bootstrapped over runs.
 
 A check *holds* only when it holds for every seed (or, for a correlation, when its interval over runs clears the
 threshold). Each chapter reports its verdict under every storage and reading the table holds, and names the ones
@@ -13,18 +14,9 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import bootstrap_ci, pearson
+from ..words import CopyTest, EntropyReading, Storage
 
-#: how samples were stored, by the table's ``quantize_samples``: on the data's grey levels, or as float32
-STORAGES = {True: "grid", False: "float"}
-PRIMARY_STORAGE = "grid"
-#: the near-copy share: D_n's near-duplicates merged before the ratio test (primary), or the plain ratio test
-COPY_TESTS = {"merged": "memorized_share", "plain": "memorized_share_raw"}
-PRIMARY_COPY_TEST = "merged"
-#: the entropy of D_n: the stored set, grey-level sets dequantized (primary); its distinct rows; at a fixed size
-ENTROPY_READINGS = {"stored set": "entropy", "distinct rows": "entropy_distinct", "fixed subsample": "entropy_fixed_n"}
-PRIMARY_ENTROPY = "stored set"
-#: a claim's status: it holds, it fails, or the chapter's quality gate fails and it cannot be judged at this scale
-HOLDS, FAILS, UNTESTABLE = "holds", "fails", "not testable at this scale"
+PRIMARY_STORAGE, PRIMARY_COPY_TEST, PRIMARY_ENTROPY = Storage.GRID, CopyTest.MERGED, EntropyReading.STORED
 
 #: the first model learned the data: its samples keep this share of the real subset's covariance trace...
 MIN_TRACE_RATIO = 0.8
@@ -32,22 +24,16 @@ MIN_TRACE_RATIO = 0.8
 MAX_FD_OVER_FLOOR = 5.0
 
 
-def status(holds: bool, testable: bool = True) -> str:
-    return UNTESTABLE if not testable else (HOLDS if holds else FAILS)
-
-
 def storage_names(table: pd.DataFrame) -> pd.Series:
-    """Each row's storage name (rows without the column, from runs that predate it, are grid-stored)."""
-    if "quantize_samples" not in table:
-        return pd.Series(PRIMARY_STORAGE, index=table.index)
-    return table["quantize_samples"].fillna(True).astype(bool).map(STORAGES)
+    """Each row's storage, as its results key ("grid" or "float")."""
+    return table["quantize_samples"].map(lambda q: Storage.of(q).value)
 
 
 def by_storage(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The table split by storage, the primary one first."""
+    """The table split by storage (keyed "grid", "float"), the primary one first."""
     names = storage_names(table)
-    order = [PRIMARY_STORAGE] + [s for s in STORAGES.values() if s != PRIMARY_STORAGE]
-    return {s: table[names == s] for s in order if (names == s).any()}
+    order = [PRIMARY_STORAGE] + [s for s in Storage if s != PRIMARY_STORAGE]
+    return {s.value: table[names == s.value] for s in order if (names == s.value).any()}
 
 
 def by_seed(table: pd.DataFrame) -> dict[int, pd.DataFrame]:

@@ -20,8 +20,11 @@ import yaml
 from .. import selection
 from ..choices import DEVICES, FEATURES, LR_SCHEDULES, MODELS, PRECISIONS, PREDICTIONS, SAMPLERS, SCHEDULES
 from ..data import DATASET_SIZES, DATASETS
+from ..settings import TrainSettings
 
 PARADIGMS = ("replace", "accumulate", "accumulate-subsample")
+#: the training defaults live in ``TrainSettings``; a run config starts from them
+_TRAIN = TrainSettings()
 #: keys that cannot change any number of a run (left out of its hash, so the run cache still finds it)
 UNHASHED = ("save_models",)
 #: config keys copied into each row of a run's tidy table (they say which run a row comes from)
@@ -62,18 +65,18 @@ class RunConfig:
     model: str = "mlp"  # mlp | unet-small | unet-cifar | unet-mnist
     width: int = 256  # mlp width
     blocks: int = 3  # mlp residual blocks
-    train_steps: int | None = 3000  # optimizer steps per iteration (or use epochs)
+    train_steps: int | None = _TRAIN.steps  # optimizer steps per iteration (or use epochs)
     epochs: int | None = None  # epochs over D_n (overrides train_steps)
-    batch_size: int = 256
-    lr: float = 1e-3
-    weight_decay: float = 0.0
-    warmup_steps: int = 100
-    lr_schedule: str = "constant"  # after warm-up: constant | cosine (decay to 0 at the last step)
-    grad_clip: float | None = 1.0  # max gradient norm (null: no clipping)
-    ema_decay: float | None = None  # keep an exponential moving average of the weights (e.g. 0.999) and sample from it
+    batch_size: int = _TRAIN.batch_size
+    lr: float = _TRAIN.lr
+    weight_decay: float = _TRAIN.weight_decay
+    warmup_steps: int = _TRAIN.warmup_steps
+    lr_schedule: str = _TRAIN.lr_schedule  # after warm-up: constant | cosine (decay to 0 at the last step)
+    grad_clip: float | None = _TRAIN.grad_clip  # max gradient norm (null: no clipping)
+    ema_decay: float | None = _TRAIN.ema_decay  # keep an EMA of the weights (e.g. 0.999) and sample from it
     prediction: str = "epsilon"  # what the denoiser outputs: epsilon (noise) | x0 (clean image) | v
     noise_schedule: str = "linear"  # linear betas 1e-4..0.02 | cosine (Nichol & Dhariwal 2021)
-    precision: str = "fp32"  # fp32 | bf16 | fp16 (CUDA)
+    precision: str = _TRAIN.precision  # fp32 | bf16 | fp16 (CUDA)
     # sampling
     sampler: str = "ddim"  # ddpm | ddim
     sample_steps: int = 100
@@ -81,7 +84,7 @@ class RunConfig:
     # class-conditional + classifier-free guidance (Fig. 4)
     conditional: bool = False
     guidance: float = 1.0  # w in eps_u + w (eps_c - eps_u); 1 = plain conditional
-    label_dropout: float = 0.1
+    label_dropout: float = _TRAIN.label_dropout
     # execution
     device: str = "auto"  # auto | cpu | cuda
     threads: int | None = None  # torch CPU threads (None: leave as is)

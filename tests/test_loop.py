@@ -270,13 +270,3 @@ def test_entropy_at_a_fixed_subsample_size_removes_the_estimators_dependence_on_
     gap_fixed = abs(fixed_size_entropy(large) - fixed_size_entropy(small))
     assert gap_fixed < gap_plain
 
-
-def test_a_run_folder_from_before_manifests_is_reused_and_sealed(tmp_path):
-    cfg = from_dict({**TINY, "save_models": False})
-    run = run_loop(cfg, runs_root=tmp_path, progress=False)
-    samples_stamp = (run / "iter_02" / "samples.npz").stat().st_mtime_ns
-    for n in (1, 2):
-        (run / f"iter_{n:02d}" / "manifest.json").unlink()  # the layout of earlier versions: metrics.json last
-    run_loop(cfg, runs_root=tmp_path, progress=False)
-    assert (run / "iter_02" / "samples.npz").stat().st_mtime_ns == samples_stamp, "retrained"
-    assert all((run / f"iter_{n:02d}" / "manifest.json").is_file() for n in (1, 2))

@@ -196,8 +196,6 @@ def run_iterations(cfg: RunConfig, run_dir: Path, *, cache_dir: Path, progress: 
         try:
             if n < first:
                 generations[n] = readback.load_generation(run_dir, n)
-                if ctx.writes and store.is_unsealed(run_dir, n):
-                    store.seal_iteration(run_dir, n)  # a folder of an earlier layout: record what it holds now
                 _remeasure_if_stale(ctx, n, generations)
             else:
                 if n == first and ctx.writes:

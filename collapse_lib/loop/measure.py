@@ -22,15 +22,9 @@ import numpy as np
 
 from .paradigms import Pool
 
-METRICS_VERSION = 8  # 1: G_n metrics on every sample; 2: on the first n_train samples;
-# 3: Fréchet distances in the features of a classifier with seeded initial weights (features.ClassifierFeatures);
-# 4: conditional runs also measure the within-class NND of the training set D_n;
-# 5: memorization and quality references: memorized_share, gs_ratio, trace_ratio, fd_floor, fd_noise, and the
-#    distinct share of D_n; 6: the model's own signals, spikiness of G_n's hidden representation and stable rank;
-#    7: pixel sets stored at the data's grey levels are dequantized before their entropy is estimated;
-#    8: the near-copy share merges D_n's near-duplicates first (memorized_share; the plain test stays as
-#    memorized_share_raw), entropy also read on distinct rows and at a fixed subsample size, and Fréchet distances
-#    measured against the real images outside D_1 (so the floor does not vanish as N nears the data set's size)
+#: the definition of what ``measure`` returns: bump it when a metric changes, and finished iterations are re-measured
+#: from their stored artifacts on reuse (what each version changed is in the git history)
+METRICS_VERSION = 8
 #: the number of rows the entropy is also read at (the KL estimate falls with the number of points, so sets of
 #: different sizes compare only at one size), and how many seeded subsamples that reading averages
 ENTROPY_SUBSAMPLE = 64

@@ -65,9 +65,8 @@ def is_complete(run_dir: str | Path, cfg: RunConfig, *, full: bool = False) -> b
     log written whole (a damaged table or log is rewritten from the iterations by the runner)."""
     run_dir = Path(run_dir)
     for n in range(1, cfg.iterations + 1):
-        if reuse_problem(run_dir, n, cfg, full=full) is not None or store.is_unsealed(run_dir, n) \
-                or not is_current(stored_metrics(run_dir, n)):
-            return False  # the runner re-measures a stale iteration and seals one of an earlier layout
+        if reuse_problem(run_dir, n, cfg, full=full) is not None or not is_current(stored_metrics(run_dir, n)):
+            return False  # the runner re-measures a stale iteration
     return _table_intact(run_dir / "metrics.csv", cfg.iterations) and _stats_intact(run_dir / "stats.jsonl", cfg.iterations)
 
 

@@ -34,16 +34,8 @@ def iteration_dir(run_dir: str | Path, n: int) -> Path:
 
 
 def is_finished(run_dir: str | Path, n: int) -> bool:
-    """Iteration n holds its manifest, or (a folder written before manifests) its metrics.json."""
-    folder = iteration_dir(run_dir, n)
-    return (folder / DONE_FILE).is_file() or is_unsealed(run_dir, n)
-
-
-def is_unsealed(run_dir: str | Path, n: int) -> bool:
-    """A finished iteration of an earlier layout: metrics.json (then the finished mark) but no manifest."""
-    folder = iteration_dir(run_dir, n)
-    return (folder / METRICS_FILE).is_file() and not (folder / DONE_FILE).is_file() and \
-        not any(folder.glob(".*.tmp"))
+    """Iteration n holds its manifest (written last, so every other file of it was written whole before)."""
+    return (iteration_dir(run_dir, n) / DONE_FILE).is_file()
 
 
 def seal_iteration(run_dir: str | Path, n: int, only: list[str] | None = None) -> None:
@@ -58,9 +50,9 @@ def seal_iteration(run_dir: str | Path, n: int, only: list[str] | None = None) -
 
 
 def unfinish_iteration(run_dir: str | Path, n: int) -> None:
-    """Iteration n no longer counts as finished: its manifest goes, and its metrics.json with it (which alone would
-    still mark it finished in the layout before manifests, ``is_unsealed``); its other files stay until it is
-    computed again."""
+    """Iteration n no longer counts as finished: its manifest goes, and its metrics.json with it (so nothing reads
+    numbers measured from what a recomputed earlier iteration replaced); its other files stay until it is computed
+    again."""
     folder = iteration_dir(run_dir, n)
     (folder / DONE_FILE).unlink(missing_ok=True)
     (folder / METRICS_FILE).unlink(missing_ok=True)
@@ -70,8 +62,6 @@ def iteration_problems(run_dir: str | Path, n: int, *, full: bool = False) -> li
     """Why a finished iteration cannot be reused (empty: it is intact): its manifest is unreadable, or a file it
     lists is missing, cut short or changed (sizes always, hashes of small files, of all files with ``full``)."""
     folder = iteration_dir(run_dir, n)
-    if is_unsealed(run_dir, n):
-        return []  # nothing recorded to check against; the runner seals it when it reuses it
     try:
         manifest = read_json(folder / DONE_FILE)["files"]
     except (ValueError, KeyError, TypeError) as err:

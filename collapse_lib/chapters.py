@@ -25,12 +25,24 @@ from .findings import Evidence, Finding
 
 @dataclass(frozen=True)
 class Experiment:
-    """The runs a chapter trains: one builder of ``experiments``, called with the chapter's parameters."""
+    """The runs a chapter trains: one builder of ``experiments``, called with the chapter's parameters; ``then``, an
+    experiment built from this one's rows (Sec. 5's controls keep the real shares its greedy runs kept)."""
 
     name: str  # the tidy table's ``experiment`` value for its rows
     build: Callable  # (base, **parameters) -> [RunConfig]
     describe: Callable[[pd.DataFrame], dict]  # its rows -> the settings a page shows
     fixed: dict = field(default_factory=dict)  # builder arguments the chapter fixes
+    then: Experiment | None = None  # the experiment run after this one
+    inputs: Callable[[pd.DataFrame], dict] | None = None  # the rows of the experiment before -> more builder arguments
+
+    def chain(self) -> list[Experiment]:
+        """This experiment and those run after it, in order."""
+        return [self] + (self.then.chain() if self.then is not None else [])
+
+    def configs(self, base: dict, parameters: dict, before: pd.DataFrame | None = None) -> list:
+        """The run configs at ``base`` with ``parameters`` (and what ``inputs`` reads from the rows ``before``)."""
+        extra = self.inputs(before) if self.inputs is not None else {}
+        return self.build(base, **parameters, **extra, **self.fixed)
 
 
 @dataclass(frozen=True)
@@ -44,16 +56,11 @@ class Chapter:
     reads: tuple[str, ...] = ()  # the chapters whose runs (their rows and run folders) it reads
     gather: Callable | None = None  # (tables by experiment, **parameters) -> what its finding reads from run folders
 
-    def configs(self, base: dict, parameters: dict) -> list:
-        """The run configs this chapter trains at ``base`` with ``parameters`` (none when it only reads)."""
-        if self.experiment is None:
-            return []
-        return self.experiment.build(base, **parameters, **self.experiment.fixed)
-
     def experiments_read(self) -> list[Experiment]:
-        """The experiments whose rows this chapter's claims read: its own, then those of the chapters it reads."""
-        own = [self.experiment] if self.experiment is not None else []
-        return own + [get(source).experiment for source in self.reads]
+        """The experiments whose rows this chapter shows and its claims read: its own, then those it reads."""
+        own = self.experiment.chain() if self.experiment is not None else []
+        names = [e.name for e in own]
+        return own + [EXPERIMENTS[name] for name in (self.finding.reads if self.finding else ()) if name not in names]
 
     def run(self, profile: str, *, base: dict | None = None, execution: dict | None = None, **parameters) -> ChapterRun:
         """Run (or reuse) this chapter's configs, write their rows, judge its claims and record the results.
@@ -64,15 +71,15 @@ class Chapter:
         from .report import read_metrics_table, update_metrics_table
 
         build = {k: v for k, v in parameters.items() if k not in self._gather_parameters()}
-        tables = {}
-        if self.experiment is not None:
-            configs = self.configs(profiles.notebook_base(base), build)
-            table = experiments.run_experiment(self.experiment.name, configs, **profiles.execution(execution))
-            update_metrics_table(profile, table)
-            tables[self.experiment.name] = table
-        elif build:
+        if self.experiment is None and build:
             raise TypeError(f"{self.name} reads the runs of {', '.join(self.reads)} and takes no run parameters; "
                             f"got {sorted(build)}")
+        tables, before = {}, None
+        for exp in self.experiment.chain() if self.experiment is not None else []:
+            configs = exp.configs(profiles.notebook_base(base), build, before)
+            before = experiments.run_experiment(exp.name, configs, **profiles.execution(execution))
+            update_metrics_table(profile, before)
+            tables[exp.name] = before
         for exp in self.experiments_read()[len(tables):]:
             tables[exp.name] = read_metrics_table(profile, exp.name, by=self.name)
         gathered = self.gather(tables, **parameters) if self.gather is not None else {}
@@ -165,9 +172,12 @@ def _glue_glance(markdown: str) -> None:
 
 
 SIZES = Experiment("sizes", experiments.sizes_configs, experiments.describe_sizes)
-SELECTION = Experiment("selection", experiments.selection_configs, experiments.describe_selection)
+CONTROL = Experiment("control", experiments.control_configs, experiments.describe_selection,
+                     inputs=lambda rows: {"shares": experiments.greedy_real_shares(rows)})
+SELECTION = Experiment("selection", experiments.selection_configs, experiments.describe_selection, then=CONTROL)
 CFG = Experiment("cfg", experiments.cfg_configs, experiments.describe_cfg)
 ABLATION = Experiment("ablation", experiments.ablation_configs, experiments.describe_ablation)
+EXPERIMENTS = {e.name: e for e in (SIZES, SELECTION, CONTROL, CFG, ABLATION)}
 
 CHAPTERS: dict[str, Chapter] = {c.name: c for c in (
     Chapter("00_training_study", "How the cpu profile was chosen"),

@@ -1,8 +1,12 @@
-"""The paper's experiments as lists of run configs (what the notebooks ask for), run through the cache.
+"""The paper's experiments as lists of run configs (what the chapters ask for), run through the cache.
 
 Each builder takes a ``base`` dict of RunConfig values shared by a profile (dataset, denoiser, training)
 and returns configs; ``run_experiment`` runs or reuses them and returns one tidy table whose
-``experiment`` column is ``sizes``, ``selection``, ``cfg`` or ``ablation``.
+``experiment`` column is ``sizes``, ``selection``, ``control``, ``cfg`` or ``ablation``.
+
+Seeds are matched and vary the data: seed s draws its own real subset (``subset_seed = s``; within a seed the
+subsets of different sizes are nested), its own first model, and every arm of a comparison under seed s shares
+both, so claims compare arms seed by seed.
 """
 
 from __future__ import annotations
@@ -42,9 +46,10 @@ def sizes_configs(base: dict, *, sizes, iterations: int, seeds=(0,), float_sizes
     base says (the data's grey levels); and the same for ``float_sizes`` with samples kept as float32 (the storage
     a referee would vary). The two storages share each first model (iteration 1 trains on real data alike)."""
     grid = [_cfg(base, name=f"sizes-n{n}", n_train=n, iterations=iterations, paradigm="replace",
-                 selector="random", pool_factor=1.0, seed=s) for n in sizes for s in seeds]
+                 selector="random", pool_factor=1.0, seed=s, subset_seed=s) for n in sizes for s in seeds]
     floats = [_cfg(base, name=f"sizes-float-n{n}", n_train=n, iterations=iterations, paradigm="replace",
-                   selector="random", pool_factor=1.0, seed=s, quantize_samples=False) for n in float_sizes for s in seeds]
+                   selector="random", pool_factor=1.0, seed=s, subset_seed=s, quantize_samples=False)
+              for n in float_sizes for s in seeds]
     return grid + floats
 
 
@@ -65,8 +70,37 @@ def selection_configs(base: dict, *, n_train: int, iterations: int, seeds=(0,),
             pf = pool_factor if (p == "replace" and sel != "random") else 1.0
             extra = {"tau": tau} if sel == "threshold" and tau is not None else {}
             out += [_cfg(base, name=f"sel-{p}-{sel}", n_train=n_train, iterations=iterations, paradigm=p,
-                         selector=sel, pool_factor=pf, alpha=alpha, seed=s, **extra)
+                         selector=sel, pool_factor=pf, alpha=alpha, seed=s, subset_seed=s, **extra)
                     for s in (seeds_by_selector or {}).get(sel, seeds)]
+    return out
+
+
+def greedy_real_shares(table: pd.DataFrame, selector: str = "greedy") -> dict[int, list[float]]:
+    """Per seed, the share of real images in D_2, D_3, ... of the accumulate-subsample runs of ``selector``: the
+    schedule the matched control keeps."""
+    rows = table[(table["paradigm"] == "accumulate-subsample") & (table["selector"] == selector) & (table["iteration"] >= 2)]
+    return {int(s): [float(v) for v in g.sort_values("iteration")["real_share"]] for s, g in rows.groupby("seed")}
+
+
+def control_configs(base: dict, *, shares: dict[int, list[float]], n_train: int, iterations: int, seeds=(0,),
+                    pool_factor: float = 2.0, alpha: float = 0.9, tau=None, control_feature: str = "classifier",
+                    **_) -> list[RunConfig]:
+    """The controls of Sec. 5 that say why selection helps (or does not):
+
+    - under accumulate-subsample, ``matched``: a uniform draw that keeps, at every iteration, the share of real
+      images greedy selection kept in the same seed's run (``shares``, in its config): does greedy help by entropy,
+      or only by the real images it keeps?
+    - under replace, greedy and the threshold filter selecting in ``control_feature`` space rather than pixels:
+      does the replace result come from what farthest-point selection in pixel space picks?
+    """
+    out = [_cfg(base, name="ctl-accumulate-subsample-matched", n_train=n_train, iterations=iterations,
+                paradigm="accumulate-subsample", selector="matched", real_schedule=shares[s], seed=s, subset_seed=s)
+           for s in seeds if s in shares]
+    for sel in ("greedy", "threshold"):
+        extra = {"tau": tau} if sel == "threshold" and tau is not None else {}
+        out += [_cfg(base, name=f"ctl-replace-{sel}-{control_feature}", n_train=n_train, iterations=iterations,
+                     paradigm="replace", selector=sel, pool_factor=pool_factor, alpha=alpha, seed=s, subset_seed=s,
+                     select_feature=control_feature, **extra) for s in seeds]
     return out
 
 
@@ -75,7 +109,7 @@ def cfg_configs(base: dict, *, n_train: int, iterations: int, guidance: float, s
     """Fig. 4: class-conditional denoiser with classifier-free guidance, replace, with and without selection."""
     return [_cfg(base, name=f"cfg-{sel}", n_train=n_train, iterations=iterations, paradigm="replace",
                  selector=sel, pool_factor=pool_factor if sel != "random" else 1.0, conditional=True,
-                 guidance=guidance, seed=s) for sel in selectors for s in seeds]
+                 guidance=guidance, seed=s, subset_seed=s) for sel in selectors for s in seeds]
 
 
 def ablation_configs(base: dict, *, n_train: int, iterations: int, seeds=(0,), alphas=(0.5, 0.7, 0.9),
@@ -84,7 +118,7 @@ def ablation_configs(base: dict, *, n_train: int, iterations: int, seeds=(0,), a
     (accumulate-subsample). Runs equal to a Sec. 5 run share its name and so its run folder."""
     out = []
     for s in seeds:
-        common = dict(n_train=n_train, iterations=iterations, seed=s, paradigm="replace")
+        common = dict(n_train=n_train, iterations=iterations, seed=s, subset_seed=s, paradigm="replace")
         out.append(_cfg(base, name="sel-replace-random", selector="random", pool_factor=1.0, **common))
         out.append(_cfg(base, name="abl-replace-all", selector="all", pool_factor=2.0, **common))
         out.append(_cfg(base, name="sel-replace-greedy", selector="greedy", pool_factor=2.0, **common))

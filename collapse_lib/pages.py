@@ -7,7 +7,7 @@ from html import escape
 
 import pandas as pd
 
-from .words import DATA_NAMES, FEATURE_NAMES, denoiser_words, mark, page_name
+from .words import CONTRADICTED, DATA_NAMES, FEATURE_NAMES, HOLDS, INCONCLUSIVE, denoiser_words, mark, page_name
 
 
 def settings_table(profile: str, config: dict, **experiment):
@@ -34,17 +34,17 @@ def settings_table(profile: str, config: dict, **experiment):
 
 
 class Verdicts:
-    """A chapter's verdicts, ``[(holds, sentence), ...]``: shown as a list of ✓/✗ sentences on a page, as plain lines
-    in text."""
+    """A chapter's verdicts, ``[(state, sentence), ...]`` (state None: a line that reports numbers): shown as a list
+    of sentences with their marks on a page, as plain lines in text."""
 
-    def __init__(self, checks: list[tuple[bool | None, str]]):
+    def __init__(self, checks: list[tuple[str | None, str]]):
         self.checks = checks
 
     def __repr__(self) -> str:
-        return "\n".join(f"{mark(ok)} {text}" for ok, text in self.checks)
+        return "\n".join(f"{mark(state)} {text}" for state, text in self.checks)
 
     def _repr_html_(self) -> str:
-        kind = lambda ok: "note" if ok is None else ("holds" if ok else "fails")  # noqa: E731
-        items = "".join(f'<li class="{kind(ok)}"><span class="mark">{mark(ok)}</span> {escape(text)}</li>'
-                        for ok, text in self.checks)
+        kind = {HOLDS: "holds", CONTRADICTED: "contradicted", INCONCLUSIVE: "inconclusive"}
+        items = "".join(f'<li class="{kind.get(state, "note")}"><span class="mark">{mark(state)}</span> '
+                        f'{escape(text)}</li>' for state, text in self.checks)
         return f'<ul class="verdicts">{items}</ul>'

@@ -240,10 +240,14 @@ def nearest_pairs(groups: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], 
     return fig
 
 
-def scatter_with_r(table: pd.DataFrame, x: str, y: str, *, stats: dict, logy: bool = False, ax=None, xlabel=None,
+def scatter_with_r(table: pd.DataFrame, x: str, y: str, *, logy: bool = False, ax=None, xlabel=None,
                    ylabel=None, paper_r: float | None = None, title: str | None = None):
-    """Scatter of per-iteration points coloured by size, the Pearson r (95% interval over runs) and the paper's r in
-    the title."""
+    """Scatter of per-iteration points coloured by size, with the Pearson r of ``x`` and ``y`` (log ``y`` when
+    ``logy``) within each seed, as the findings compute it, and the paper's r in the title."""
+    from .findings.common import r_per_seed
+
+    points = table.assign(_y=np.log(table[y].where(table[y] > 0)) if logy else table[y])
+    per_seed = list(r_per_seed(points, x, "_y").values())
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 3.7))
     colors = size_colors(table["n_train"])
@@ -251,8 +255,7 @@ def scatter_with_r(table: pd.DataFrame, x: str, y: str, *, stats: dict, logy: bo
         ax.scatter(g[x], g[y], color=colors[int(n)], s=34, label=f"N = {int(n)}", edgecolor="white", lw=0.4)
     if logy:
         log_axis(ax)
-    heading = (f"{title + ': ' if title else ''}ours r = {stats['r']:.2f} "
-               f"(95% interval {stats['ci_low']:.2f} to {stats['ci_high']:.2f})")
+    heading = f"{title + ': ' if title else ''}ours: r = {words.value_range(per_seed)} over {len(per_seed)} seeds"
     if paper_r is not None:
         heading += f"\npaper (CIFAR-10): r = {paper_r:.2f}"
     ax.set_title(heading, fontsize=9)

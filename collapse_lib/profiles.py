@@ -26,8 +26,8 @@ PREFLIGHT_PROFILES = ("paper", "rehearsal")
 #: what the rehearsal profile may change of the paper profile it inherits (sizes, iterations, training length,
 #: sample counts and sampler steps, and where data, weights and the device are); everything else is paper's
 REHEARSAL_CHANGES = frozenset({
-    "sizes", "iterations", "n_train", "selection_iterations", "epochs", "train_steps", "batch_size", "sample_steps",
-    "sample_batch", "generate", "data_root", "dinov2_path", "inception_path", "device", "precision"})
+    "sizes", "iterations", "n_train", "seeds", "epochs", "train_steps", "batch_size", "sample_steps", "sample_batch",
+    "measure_samples", "generate", "data_root", "dinov2_path", "inception_path", "device", "precision"})
 
 #: what every notebook's runs change from RunConfig's defaults at the smoke profile (seconds per notebook on a laptop)
 SMOKE_BASE = {
@@ -55,11 +55,17 @@ def resolved_base(base: dict | None) -> dict:
 
 def execution(options: dict | None) -> dict:
     """How a notebook's runs execute (keyword arguments of ``experiments.run_experiment``): ``EXECUTION`` with a
-    profile's ``execution`` values applied; an unknown key is refused."""
+    profile's ``execution`` values applied; ``workers: auto`` is one worker per core (runs that train on one thread
+    each, so no number depends on it); an unknown key is refused."""
+    import os
+
     unknown = sorted(set(options or {}) - set(EXECUTION))
     if unknown:
         raise ValueError(f"execution: unknown keys {unknown}; known: {sorted(EXECUTION)}")
-    return {**EXECUTION, **(options or {})}
+    out = {**EXECUTION, **(options or {})}
+    if out["workers"] == "auto":
+        out["workers"] = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return out
 
 
 def params_dir(profile: str) -> Path:

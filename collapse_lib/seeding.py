@@ -7,7 +7,7 @@ import random
 import numpy as np
 import torch
 
-_TAGS = {"init": 1, "train": 2, "sample": 3, "select": 4}
+_TAGS = {"init": 1, "train": 2, "sample": 3, "select": 4, "measure": 5, "gate": 6}
 
 
 def derive_seed(seed: int, iteration: int, tag: str) -> int:

@@ -7,10 +7,14 @@ A judged chapter's finding gives its claims as ``Row``s (``Finding.rows``); ``re
 
 from __future__ import annotations
 
-from .findings import FAILS, HOLDS, MAX_FD_OVER_FLOOR, MIN_TRACE_RATIO, UNTESTABLE, Row, learned_data
+from .findings import CONTRADICTED, HOLDS, INCONCLUSIVE, MAX_FD_OVER_FLOOR, MIN_TRACE_RATIO, UNTESTABLE, Row, learned_data
+from .findings.rule import ALPHA, PERMUTATION_FROM
 from .words import DATA_NAMES, FEATURE_NAMES, denoiser_words, mark, number
 
-MARKS = {HOLDS: "✓", FAILS: "✗", UNTESTABLE: "not testable"}
+#: how a table, a glance box and a sentence name each state
+STATE_WORDS = {HOLDS: "✓ holds", INCONCLUSIVE: "? inconclusive", CONTRADICTED: "✗ contradicted",
+               UNTESTABLE: "• not testable at this scale"}
+ORDER = (HOLDS, INCONCLUSIVE, CONTRADICTED, UNTESTABLE)
 
 
 def _quality_rows(results: dict, titles: dict) -> list[str]:
@@ -23,7 +27,7 @@ def _quality_rows(results: dict, titles: dict) -> list[str]:
         for n, v in sorted(gate["per_size"].items(), key=lambda kv: int(kv[0])):
             lines.append(f"| [{titles[name]}]({name}) | {n} | {number(v['trace_ratio_min'])}-{number(v['trace_ratio_max'])} | "
                          f"{number(v['fd_over_floor_min'], '.1f')}-{number(v['fd_over_floor_max'], '.1f')} | "
-                         f"{number(v['memorized_share'])} | {mark(learned_data(v))} |")
+                         f"{number(v['memorized_share'])} | {'✓' if learned_data(v) else '✗'} |")
     return lines
 
 
@@ -40,18 +44,26 @@ def unreadable(results: dict, chapters) -> list[str]:
         if c.name in results:
             try:
                 c.finding.verdicts(results[c.name]), c.finding.rows(results[c.name])
-            except (KeyError, TypeError, IndexError):
+            except (KeyError, TypeError, IndexError, AttributeError):
                 bad.append(c.name)
     return bad
 
 
 def headline(results: dict, chapters) -> dict:
-    """How many of the paper's claims hold, fail and cannot be judged at this scale, and which fail."""
+    """How many of the paper's claims hold, are inconclusive, are contradicted and cannot be judged at this scale,
+    and which (chapter, claim) are in each state."""
     rows = [(c, row) for c, row in claim_rows(results, chapters) if not c.finding.beyond_paper]
-    count = {s: [row for _, row in rows if row.status == s] for s in (HOLDS, FAILS, UNTESTABLE)}
-    return {"total": len(rows), **{s: len(v) for s, v in count.items()},
-            "failing": [(c.name, row.claim) for c, row in rows if row.status == FAILS],
-            "untestable": [(c.name, row.claim) for c, row in rows if row.status == UNTESTABLE]}
+    return {"total": len(rows), **{s: sum(row.status == s for _, row in rows) for s in ORDER},
+            "claims": {s: [(c.name, row.claim) for c, row in rows if row.status == s] for s in ORDER}}
+
+
+def _counts(head: dict) -> str:
+    """'6 of the paper's 12 claims hold, 3 are inconclusive, 2 are contradicted and 1 cannot be judged'."""
+    rest = [f"{head[INCONCLUSIVE]} {'is' if head[INCONCLUSIVE] == 1 else 'are'} inconclusive",
+            f"{head[CONTRADICTED]} {'is' if head[CONTRADICTED] == 1 else 'are'} contradicted",
+            f"{head[UNTESTABLE]} cannot be judged at this scale"]
+    verb = "holds" if head[HOLDS] == 1 else "hold"
+    return f"{head[HOLDS]} of the paper's {head['total']} claims {verb}, {', '.join(rest[:-1])} and {rest[-1]}"
 
 
 def render(profile: str, results: dict, chapters) -> str:
@@ -62,25 +74,30 @@ def render(profile: str, results: dict, chapters) -> str:
             f"{MAX_FD_OVER_FLOOR:g} times the real floor")
     lines = [
         "# Summary: which of the paper's claims hold at this scale", "",
-        f"**{head[HOLDS]} of the paper's {head['total']} claims hold** at the **{profile}** profile, {head[FAILS]} do not, "
-        f"and {head[UNTESTABLE]} cannot be judged at this scale (their first models fail the quality check). Each row",
-        "gives the paper's number beside ours under the primary choices (samples on the data's grey levels, the copy",
-        "test that merges near-duplicates, the stored set's entropy) and the choices it holds under. A claim holds",
-        "only when it holds for every seed; a result on the mean alone is a ✗.", "",
-        "| claim | paper | ours | holds | holds under |", "|---|---|---|---|---|"]
+        f"**{_counts(head)}** at the **{profile}** profile. Each row gives the paper's number beside ours under the",
+        "primary choices (samples on the data's grey levels, the copy test that merges near-duplicates, the stored",
+        "set's entropy), each part's state, the deciding test and the choices the claim holds under. Seeds are",
+        "matched: every arm of a seed shares its real subset and first model, and a claim is judged on one effect per",
+        f"seed by a one-sided test in the paper's direction (a paired t-test below {PERMUTATION_FROM} seeds, the exact",
+        f"sign-flip permutation test from {PERMUTATION_FROM} on): it **holds** when p < {ALPHA:g}, is **contradicted**",
+        f"when p < {ALPHA:g} the other way, and is **inconclusive** otherwise (the [method](method) page states the rule).",
+        "The claims are not corrected for their number.", "",
+        "| claim | paper | ours | state | test | holds under |", "|---|---|---|---|---|---|"]
     for c, row in claim_rows(results, chapters):
-        lines.append(f"| [{row.claim}]({c.name}) | {row.paper} | {row.ours} | {MARKS[row.status]} | {row.under or '—'} |")
+        lines.append(f"| [{row.claim}]({c.name}) | {row.paper} | {row.ours} | {STATE_WORDS[row.status]} | "
+                     f"{row.test or '—'} | {row.under if row.under and row.under != 'none' else '—'} |")
     missing = [c for c in chapters if c.name not in results]
-    lines += [f"| {c.title} | | not run | | |" for c in missing]
+    lines += [f"| {c.title} | | not run | | | |" for c in missing]
     titles = {c.name: c.title for c in chapters}
     lines += ["", "## Did the models learn the data?", "",
               "At iteration 1 every model is trained on real images. It has learned them when its samples keep at least",
-              f"{gate} (the distance of the real subset itself, against real images outside it), for every seed.", "",
+              f"{gate} (the distance of the real subset itself, against real images outside it, at the same sample",
+              "count), for every seed. A guided model is judged on its plain conditional samples.", "",
               *_quality_rows(results, titles), "", "## Every check", ""]
     for c in chapters:
         if c.name in results:
             lines += [f"**[{c.title}]({c.name})**", ""]
-            lines += [f"- {mark(ok)} {text}" for ok, text in c.finding.verdicts(results[c.name])]
+            lines += [f"- {mark(state)} {text}" for state, text in c.finding.verdicts(results[c.name])]
             lines.append("")
     return "\n".join(lines) + "\n"
 
@@ -91,8 +108,14 @@ def _scale(profile: str) -> dict:
     from .profiles import notebook_parameters, resolved_base
 
     p = notebook_parameters(profile, "01_generalization_to_memorization")
+    s = notebook_parameters(profile, "05_selection_mitigates_collapse")
     return {"base": resolved_base(p.get("base")), "sizes": p.get("sizes", []), "float_sizes": p.get("float_sizes", []),
-            "iterations": p.get("iterations"), "seeds": p.get("seeds", [])}
+            "iterations": p.get("iterations"), "seeds": p.get("seeds", []),
+            "selection": {"n_train": s.get("n_train"), "iterations": s.get("iterations"), "seeds": s.get("seeds", [])}}
+
+
+def _seeds(seeds: list) -> str:
+    return f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''} (each its own real subset)"
 
 
 def glance(profile: str, results: dict, chapters, paper_results: bool = False, gpu_measured: bool = False) -> str:
@@ -107,9 +130,7 @@ def glance(profile: str, results: dict, chapters, paper_results: bool = False, g
         storage += f", and as float32 for N = {floats}"
     feature = str(base.get("metric_feature", "pixel"))
     space = FEATURE_NAMES.get(feature, feature)
-    link = lambda name, claim: f"[{claim}]({name})"  # noqa: E731
-    failing = "; ".join(link(n, c) for n, c in head["failing"]) or "none"
-    untestable = "; ".join(link(n, c) for n, c in head["untestable"]) or "none"
+    link = lambda state: "; ".join(f"[{claim}]({name})" for name, claim in head["claims"][state]) or "none"  # noqa: E731
     paper = ("The **paper profile** (CIFAR-10, the Appendix D UNets, DINOv2 features, FID) has results under "
              "`results/paper/`." if paper_results else
              "The **paper profile** (CIFAR-10 subsets of 1,024-32,768 images, the Appendix D UNets, DINOv2 features, "
@@ -119,25 +140,23 @@ def glance(profile: str, results: dict, chapters, paper_results: bool = False, g
     return "\n".join([
         "```{admonition} At a glance",
         ":class: tip",
-        f"**{head[HOLDS]} of the paper's {head['total']} claims hold at this scale**, {head[FAILS]} do not and "
-        f"{head[UNTESTABLE]} cannot be judged here ([summary](summary)).",
+        f"**{_counts(head)}** at this scale ([summary](summary)).",
         "",
         f"- **Scale shown** (the `{profile}` profile): {DATA_NAMES.get(base.get('dataset'), base.get('dataset'))}; "
-        f"N = {sizes} training images for Findings I-III, {sc['iterations']} iterations, {len(sc['seeds'])} seed{'s' if len(sc['seeds']) != 1 else ''}; "
+        f"N = {sizes} training images for Findings I-III, {sc['iterations']} iterations, {_seeds(sc['seeds'])}; "
+        f"N = {sc['selection']['n_train']:,} for the selection chapters, {sc['selection']['iterations']} iterations, "
+        f"{_seeds(sc['selection']['seeds'])}; "
         f"{storage}; the denoiser: {denoiser_words(base)}; GS, entropy and near-copies measured on {space}.",
-        f"- **Do not hold:** {failing}.",
-        f"- **Not testable at this scale:** {untestable}.",
+        f"- **Inconclusive:** {link(INCONCLUSIVE)}.",
+        f"- **Contradicted:** {link(CONTRADICTED)}.",
+        f"- **Not testable at this scale:** {link(UNTESTABLE)}.",
         f"- {paper}{gpu}",
         "```", ""])
 
 
-#: how a chapter's first screen names each status
-STATUS_WORDS = {HOLDS: "✓ holds", FAILS: "✗ does not hold", UNTESTABLE: "not testable at this scale"}
-
-
 def chapter_glance(profile: str, rows: list[Row], beyond_paper: bool = False) -> str:
-    """A chapter's first screen: each claim of the paper it judges, whether it holds at this profile's scale, our
-    numbers beside the paper's, and the choices it holds under (MyST markdown, an admonition)."""
+    """A chapter's first screen: each claim of the paper it judges, its state at this profile's scale with the deciding
+    test, our numbers beside the paper's, and the choices it holds under (MyST markdown, an admonition)."""
     lines = ["```{admonition} At this scale", ":class: tip",
              f"At the `{profile}` profile's scale (its settings are in the table below); each check, with its "
              "threshold, is in the verdict at the end of the page.", ""]
@@ -145,5 +164,6 @@ def chapter_glance(profile: str, rows: list[Row], beyond_paper: bool = False) ->
         under = f" Holds under: {row.under}." if row.under and row.under != "none" else ""
         source = row.paper.lstrip("— ").strip("()")
         paper = f"Not a claim of the paper; the idea is from {source}" if beyond_paper else f"The paper: {row.paper}"
-        lines.append(f"- **{row.claim}: {STATUS_WORDS[row.status]}.** {paper}. Ours: {row.ours}.{under}")
+        test = f" ({row.test})" if row.test else ""
+        lines.append(f"- **{row.claim}: {STATE_WORDS[row.status]}{test}.** {paper}. Ours: {row.ours}.{under}")
     return "\n".join([*lines, "```", ""])

@@ -30,9 +30,22 @@ def value_range(values, spec: str = ".2f", empty: str = "n/a") -> str:
     return lo if lo == hi else (f"{lo} to {hi}" if min(values) < 0 else f"{lo}-{hi}")
 
 
-def mark(ok: bool | None) -> str:
-    """A check's mark: ✓ holds, ✗ fails, • a line that reports numbers without judging them."""
-    return "•" if ok is None else ("✓" if ok else "✗")
+#: a claim's states (``findings.rule`` decides them): holds, contradicted, inconclusive, or not testable when its first
+#: models fail the quality gate
+HOLDS, CONTRADICTED, INCONCLUSIVE, UNTESTABLE = "holds", "contradicted", "inconclusive", "not testable at this scale"
+MARKS = {HOLDS: "✓", CONTRADICTED: "✗", INCONCLUSIVE: "?", UNTESTABLE: "•", None: "•"}
+
+
+def mark(state: str | None) -> str:
+    """A verdict's mark: ✓ holds, ✗ contradicted, ? inconclusive, • not testable or a line reporting numbers."""
+    return MARKS[state]
+
+
+def p_value(p: float) -> str:
+    """A p-value as a page writes it ("p = 0.037", "p < 0.001", "p = 1/64")."""
+    if p is None or p != p:
+        return "p undefined"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
 
 
 # ---- the choices a referee would vary ------------------------------------------------------------------------
@@ -41,15 +54,15 @@ class Storage(StrEnum):
     """How generated images are stored: on the data's grey levels (the grid) or as float32."""
 
     GRID = "grid"
-    FLOAT = "float"
+    FLOAT = "float32"
 
     @property
     def word(self) -> str:
-        return {"grid": "grid", "float": "float32"}[self.value]
+        return self.value
 
     @property
     def line_style(self) -> str:
-        return {"grid": "-", "float": "--"}[self.value]
+        return {"grid": "-", "float32": "--"}[self.value]
 
     @classmethod
     def of(cls, quantized) -> Storage:
@@ -91,7 +104,7 @@ def choice_key(*parts: Enum) -> str:
 
 
 def storage_word(key: str) -> str:
-    """The page word of a storage named by its results key ("grid", "float")."""
+    """The page word of a storage named by its results key ("grid", "float32")."""
     return Storage(key).word
 
 
@@ -114,7 +127,9 @@ METRICS: dict[str, Metric] = {m.column: m for m in (
     Metric("entropy_fixed_n", "entropy at a fixed subsample size",
            r"$\hat H$ of a fixed-size subsample of $\mathcal{D}_n$ (nats)", "nats"),
     Metric("entropy_distinct", "entropy of the distinct rows", r"$\hat H$ of $\mathcal{D}_n$'s distinct rows (nats)", "nats"),
-    Metric("fd", "Fréchet distance", "Fréchet distance to real digits", higher_is_better=False),
+    Metric("fd", "Fréchet distance", "Fréchet distance to held-out real images", higher_is_better=False),
+    Metric("fd_n", "Fréchet distance of N samples", "Fréchet distance of N samples", higher_is_better=False),
+    Metric("kid", "KID", "KID to held-out real images", higher_is_better=False),
     Metric("memorized_share", "near-copy share", r"near-copy share of $\mathcal{G}_n$"),
     Metric("memorized_share_raw", "near-copy share, plain test", "near-copy share, plain ratio test"),
     Metric("trace_ratio", "trace ratio", r"$\mathrm{tr}\,\Sigma(\mathcal{G}_n)\,/\,\mathrm{tr}\,\Sigma(\mathcal{D}_1)$"),

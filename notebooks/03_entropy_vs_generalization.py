@@ -39,7 +39,7 @@ profile = "smoke"  # the profile whose chapter 01 runs are read (results/<profil
 from collapse_lib import chapters, findings, plots, words
 
 run = chapters.get("03_entropy_vs_generalization").run(profile)
-storages, per_storage = findings.common.by_storage(run.table[run.table.gs > 0]), run.result["per_storage"]
+storages = findings.common.by_storage(run.table[run.table.gs > 0])
 run.settings
 
 # %% [markdown]
@@ -49,8 +49,7 @@ run.settings
 
 # %%
 for storage, points in storages.items():
-    plots.scatter_with_r(points, "entropy", "gs", stats=per_storage[storage]["pooled"]["stored set"], logy=True,
-                         paper_r=0.91, title=f"{words.storage_word(storage)} storage")
+    plots.scatter_with_r(points, "entropy", "gs", logy=True, paper_r=0.91, title=f"{words.storage_word(storage)} storage")
 
 # %% [markdown]
 # ## The same with the entropy read at 64 rows, and GS over the training set's own spacing
@@ -58,15 +57,15 @@ for storage, points in storages.items():
 # $\mathrm{MNND}(\mathcal D_n)$ removes the part of its fall that only says the training set got denser.
 
 # %%
-points, v = storages["grid"], per_storage["grid"]
-plots.scatter_with_r(points, "entropy_fixed_n", "gs", stats=v["pooled"]["fixed subsample"], logy=True, paper_r=0.91)
-plots.scatter_with_r(points, "entropy", "gs_ratio", stats=v["gs_ratio"], logy=True)
+points = storages["grid"]
+plots.scatter_with_r(points, "entropy_fixed_n", "gs", logy=True, paper_r=0.91)
+plots.scatter_with_r(points, "entropy", "gs_ratio", logy=True)
 
 # %% [markdown]
 # ## Variance against GS (Fig. 2c)
 
 # %%
-plots.scatter_with_r(points, "cov_trace", "gs", stats=v["variance"]["gs"])
+plots.scatter_with_r(points, "cov_trace", "gs")
 
 # %% [markdown]
 # ## What the cpu profile shows

@@ -10,6 +10,7 @@
 #   bash scripts/dev.sh bench          speed benchmarks (ratios against references timed in the same run)
 #   bash scripts/dev.sh lock           re-pin requirements.lock from requirements.in
 #   bash scripts/dev.sh nbval-refresh  re-execute the notebooks at smoke defaults into tests/nbval/
+#   bash scripts/dev.sh hashes         record the run hashes of every profile (after a deliberate change of the runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -85,6 +86,13 @@ cmd_nbval_refresh() {
   rm -rf "$tmp"
 }
 
+cmd_hashes() {
+  cmd_env
+  # the run hashes every profile trains, recorded for the test that no refactor re-keys a run
+  "$VENV/bin/python" -c 'import json; from collapse_lib.plan import run_hashes; print(json.dumps(run_hashes(), indent=1, sort_keys=True))' \
+    > tests/data/run_hashes.json
+}
+
 cmd_lock() {
   check_python
   tmp=$(mktemp -d)
@@ -104,5 +112,6 @@ case "${1:-}" in
   bench) shift; cmd_bench "$@" ;;
   lock) cmd_lock ;;
   nbval-refresh) shift; cmd_nbval_refresh "$@" ;;
-  *) die "usage: bash scripts/dev.sh env|test|html|book [PROFILE]|check PROFILE|bench|lock|nbval-refresh" ;;
+  hashes) cmd_hashes ;;
+  *) die "usage: bash scripts/dev.sh env|test|html|book [PROFILE]|check PROFILE|bench|lock|nbval-refresh|hashes" ;;
 esac

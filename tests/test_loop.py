@@ -270,3 +270,46 @@ def test_entropy_at_a_fixed_subsample_size_removes_the_estimators_dependence_on_
     gap_fixed = abs(fixed_size_entropy(large) - fixed_size_entropy(small))
     assert gap_fixed < gap_plain
 
+
+
+def test_measurement_samples_change_nothing_the_loop_trains_on(tmp_path):
+    """Drawing 200 extra samples for the Fréchet distance and KID leaves every training set and sample the same."""
+    plain = run_loop(from_dict({**TINY, "quantize_samples": True}), runs_root=tmp_path / "a", progress=False)
+    measured = run_loop(from_dict({**TINY, "quantize_samples": True, "measure_samples": 200}), runs_root=tmp_path / "b",
+                        progress=False)
+    for n in (1, 2):
+        for name in ("train_set.npz", "samples.npz"):
+            a, b = np.load(plain / f"iter_{n:02d}" / name), np.load(measured / f"iter_{n:02d}" / name)
+            assert all(np.array_equal(a[k], b[k]) for k in a.files), (n, name)
+        extra = np.load(measured / f"iter_{n:02d}" / "measure.npz")["images"]
+        assert len(extra) == 200 and not (plain / f"iter_{n:02d}" / "measure.npz").exists()
+    a, b = (json.loads((d / "iter_02" / "metrics.json").read_text()) for d in (plain, measured))
+    assert a["gs"] == b["gs"] and a["fd_n"] == b["fd_n"] and b["n_measured"] == 200 and a["n_measured"] == 40
+    assert a["fd"] == a["fd_n"] and b["fd"] != b["fd_n"] and np.isfinite(b["kid"]) and b["kid_se"] > 0
+
+
+def test_the_matched_control_keeps_the_scheduled_share_of_real_images(tmp_path):
+    from collapse_lib.loop.config import ConfigError
+
+    cfg = from_dict({**TINY, "iterations": 3, "paradigm": "accumulate-subsample", "selector": "matched",
+                     "real_schedule": [0.75, 0.25]})
+    run = run_loop(cfg, runs_root=tmp_path, progress=False)
+    shares = [json.loads((run / f"iter_{n:02d}" / "metrics.json").read_text())["real_share"] for n in (2, 3)]
+    assert shares == [30 / 40, 10 / 40]
+    with pytest.raises(ConfigError, match="real_schedule: expected 2 shares"):
+        from_dict({**TINY, "iterations": 3, "paradigm": "accumulate-subsample", "selector": "matched",
+                   "real_schedule": [0.5]})
+    with pytest.raises(ConfigError, match="needs one real share per iteration"):
+        from_dict({**TINY, "paradigm": "accumulate-subsample", "selector": "matched"})
+
+
+def test_each_seed_draws_its_own_real_subset_nested_across_sizes():
+    from collapse_lib import experiments
+
+    configs = experiments.sizes_configs({}, sizes=[16, 64], iterations=2, seeds=[0, 1])
+    assert [(c.n_train, c.seed, c.subset_seed) for c in configs] == [(16, 0, 0), (16, 1, 1), (64, 0, 0), (64, 1, 1)]
+    from collapse_lib.data import load_dataset
+
+    data = load_dataset("digits")
+    small, large, other = data.subset(16, 0), data.subset(64, 0), data.subset(16, 1)
+    assert np.array_equal(large[:16], small) and not np.array_equal(small, other)

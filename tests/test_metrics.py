@@ -279,3 +279,27 @@ def test_radius_components_hold_large_clusters_in_bounded_pieces(rng):
     plain = ref.single_linkage(x[::5], 0.1)
     ours = radius_components(x[::5], 0.1, chunk_rows=7)
     assert ((ours[:, None] == ours[None, :]) == (plain[:, None] == plain[None, :])).all()
+
+
+def test_unbiased_mmd2_matches_the_sum_written_plainly(rng):
+    from collapse_lib.metrics import unbiased_mmd2
+
+    x, y = rng.normal(size=(7, 3)), rng.normal(size=(7, 3)) + 0.5
+    k = lambda a, b: (a @ b / 3 + 1) ** 3  # noqa: E731
+    m = len(x)
+    xx = sum(k(x[i], x[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    yy = sum(k(y[i], y[j]) for i in range(m) for j in range(m) if i != j) / (m * (m - 1))
+    xy = sum(k(x[i], y[j]) for i in range(m) for j in range(m)) / (m * m)
+    kxx, kyy, kxy = (x @ x.T / 3 + 1) ** 3, (y @ y.T / 3 + 1) ** 3, (x @ y.T / 3 + 1) ** 3
+    assert unbiased_mmd2(kxx, kyy, kxy) == pytest.approx(xx + yy - 2 * xy)
+
+
+def test_kid_is_unbiased_near_zero_for_one_distribution_and_grows_with_a_shift(rng):
+    from collapse_lib.metrics import kernel_inception_distance
+
+    a, b = rng.normal(size=(400, 8)), rng.normal(size=(300, 8))
+    same, se = kernel_inception_distance(a, b, subset_size=200, subsets=50)
+    assert abs(same) < 4 * se + 1e-3  # unbiased: no offset from the sample size
+    small = kernel_inception_distance(a, b + 0.3, subset_size=200, subsets=50)[0]
+    large = kernel_inception_distance(a, b + 1.0, subset_size=200, subsets=50)[0]
+    assert same < small < large

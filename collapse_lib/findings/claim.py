@@ -3,9 +3,9 @@ sentences and its summary row, declared together in one class.
 
 A ``Finding`` subclass (one per chapter that judges claims, grouped by family in ``findings/<family>.py``) says:
 - ``reads``: the experiments of the tidy table (``metrics.csv``'s ``experiment`` column) it reads;
-- ``compute(evidence)``: its check, thresholds included, returning its declared result type (a ``TypedDict``,
-  written as it is to ``results/<profile>/<chapter>.json``);
-- ``verdicts(result)``: a sentence per check, ✓/✗ (or • for numbers reported without a verdict);
+- ``compute(evidence)``: its check, judged by ``rule`` with its thresholds, returning its declared result type (a
+  ``TypedDict``, written as it is to ``results/<profile>/<chapter>.json``);
+- ``verdicts(result)``: a sentence per check with its state (None for numbers reported without a verdict);
 - ``rows(result)``: the summary page's row for each claim of the paper it judges;
 - ``table(result)``: the page's closing table, when it has one.
 The verdicts and rows read a result as written to JSON (keys as strings), so the summary page, which reads the
@@ -19,20 +19,9 @@ from typing import ClassVar, Generic, TypeVar
 
 import pandas as pd
 
-#: a claim's status: it holds, it fails, or the chapter's quality gate fails and it cannot be judged at this scale
-HOLDS, FAILS, UNTESTABLE = "holds", "fails", "not testable at this scale"
-
-Verdict = tuple[bool | None, str]
-
-
-def status(holds: bool, testable: bool = True) -> str:
-    """A claim's status from its check and its quality gate."""
-    return UNTESTABLE if not testable else (HOLDS if holds else FAILS)
-
-
-def judged(state: str) -> bool | None:
-    """A claim's status as a verdict mark: holds ✓, fails ✗, and not testable at this scale • (a note, no verdict)."""
-    return None if state == UNTESTABLE else state == HOLDS
+#: a verdict line: the state of what it judges (``rule``: holds, contradicted, inconclusive, not testable), or None
+#: for a line that reports numbers without judging them
+Verdict = tuple[str | None, str]
 
 
 @dataclass(frozen=True)
@@ -41,9 +30,10 @@ class Row:
 
     claim: str  # the paper's claim, with its figure
     paper: str  # the paper's number or statement
-    ours: str  # our numbers under the primary choices
-    status: str  # HOLDS, FAILS or UNTESTABLE
+    ours: str  # our numbers under the primary choices, with each part's state
+    status: str  # the claim's state (``rule``)
     under: str = ""  # the choices it holds under
+    test: str = ""  # the deciding test: p and the interval of the mean effect
 
 
 @dataclass

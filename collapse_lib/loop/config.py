@@ -29,7 +29,7 @@ _TRAIN = TrainSettings()
 UNHASHED = ("save_models",)
 #: config keys copied into each row of a run's tidy table (they say which run a row comes from)
 TABLE_KEYS = ("name", "dataset", "paradigm", "selector", "n_train", "seed", "pool_factor", "conditional",
-              "guidance", "alpha", "quantize_samples", "model", "train_steps")
+              "guidance", "alpha", "quantize_samples", "model", "train_steps", "select_feature", "tau")
 
 
 class ConfigError(ValueError):
@@ -56,6 +56,7 @@ class RunConfig:
     generate: int | None = None  # samples per iteration (default: pool_factor * N)
     tau: float | str | None = None  # threshold filter's initial threshold: a number, a rule (radius), or None (twice-median-nn)
     alpha: float = 0.9  # threshold filter: decay factor
+    real_schedule: list | None = None  # the "matched" selector: share of real images in D_2, D_3, ... (one per iteration)
     select_feature: str = "pixel"  # feature space the selector measures distances in
     metric_feature: str = "pixel"  # feature space of GS, entropy, MNND, covariance trace
     fd_feature: str | None = "pixel"  # feature space of the Fréchet distance to the real set (None: skip)
@@ -81,6 +82,7 @@ class RunConfig:
     sampler: str = "ddim"  # ddpm | ddim
     sample_steps: int = 100
     sample_batch: int = 1024
+    measure_samples: int = 0  # images drawn per iteration for the Fréchet distance and KID only (0: the first N of G_n)
     # class-conditional + classifier-free guidance (Fig. 4)
     conditional: bool = False
     guidance: float = 1.0  # w in eps_u + w (eps_c - eps_u); 1 = plain conditional
@@ -169,6 +171,9 @@ def _value_problems(c: RunConfig) -> list[str]:
         p.append(f"tau: {c.tau!r} is not a number or one of {', '.join(selection.TAU_RULES)}")
     elif c.tau is not None and not isinstance(c.tau, str) and not (math.isfinite(c.tau) and c.tau > 0):
         p.append(f"tau: must be > 0; got {c.tau}")
+    if c.measure_samples < 0:
+        p.append(f"measure_samples: must be at least 0; got {c.measure_samples}")
+    p += _schedule_problems(c)
     if not c.pool_factor >= 1:
         p.append(f"pool_factor: must be at least 1; got {c.pool_factor}")
     if not 0 <= c.label_dropout < 1:
@@ -180,6 +185,19 @@ def _value_problems(c: RunConfig) -> list[str]:
     if c.grad_clip is not None and not c.grad_clip > 0:
         p.append(f"grad_clip: must be > 0 (or null for no clipping); got {c.grad_clip}")
     return p
+
+
+def _schedule_problems(c: RunConfig) -> list[str]:
+    """The matched selector needs one real share in [0, 1] per iteration after the first; no other selector takes one."""
+    wants = c.selector in selection.SELECTORS and selection.get(c.selector).needs_sources
+    if c.real_schedule is None:
+        return [f"real_schedule: selector {c.selector} needs one real share per iteration after the first"] if wants else []
+    if not wants:
+        return [f"real_schedule: only a selector that keeps a share of real images takes one (not {c.selector})"]
+    shares = list(c.real_schedule)
+    if len(shares) != c.iterations - 1 or not all(isinstance(s, (int, float)) and 0 <= s <= 1 for s in shares):
+        return [f"real_schedule: expected {c.iterations - 1} shares in [0, 1] (iterations 2..{c.iterations}); got {shares}"]
+    return []
 
 
 def _size_problems(c: RunConfig) -> list[str]:

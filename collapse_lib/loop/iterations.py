@@ -96,16 +96,34 @@ def _trained_denoiser(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple
     return model, True
 
 
-def _sample(ctx: _Context, model, n: int, progress: bool) -> tuple[np.ndarray, np.ndarray]:
-    """G_n's images (stored on the data's grey levels when the config asks) and their conditioning labels."""
+def _sample(ctx: _Context, model, n: int, progress: bool, count: int | None = None, tag: str = "sample",
+            guidance: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` images of model n (default: G_n's size), stored on the data's grey levels when the config asks, and
+    their conditioning labels. ``tag`` seeds the draw: G_n ("sample"), the measurement set ("measure") and the
+    unguided quality-gate set ("gate") are independent draws, so the extra sets change nothing the loop trains on."""
     cfg = ctx.cfg
-    labels = _generation_labels(cfg, cfg.samples_per_iteration, ctx.data.num_classes)
-    images = sample_images(model, cfg.samples_per_iteration, image_shape=ctx.image_shape,
+    count = cfg.samples_per_iteration if count is None else count
+    labels = _generation_labels(cfg, count, ctx.data.num_classes)
+    images = sample_images(model, count, image_shape=ctx.image_shape,
                            train_scheduler=ctx.scheduler, sampler=cfg.sampler, steps=cfg.sample_steps,
-                           labels=labels if cfg.conditional else None, guidance=cfg.guidance,
-                           seed=derive_seed(cfg.seed, n, "sample"), batch_size=cfg.sample_batch,
+                           labels=labels if cfg.conditional else None,
+                           guidance=cfg.guidance if guidance is None else guidance,
+                           seed=derive_seed(cfg.seed, n, tag), batch_size=cfg.sample_batch,
                            device=ctx.device, precision=cfg.precision, progress=progress)
     return (ctx.data.quantize(images) if cfg.quantize_samples else images), labels
+
+
+def _extra_sets(ctx: _Context, model, n: int, progress: bool) -> dict[str, Pool]:
+    """The sets drawn for measurement only: ``measure`` (``measure_samples`` images, when the config asks, for the
+    Fréchet distance and KID) and, for a guided model at iteration 1, ``gate`` (N plain conditional samples, w = 1,
+    for the quality gate: guidance narrows samples by design, so the gate asks whether the model learned the
+    data without it)."""
+    cfg, out = ctx.cfg, {}
+    if cfg.measure_samples:
+        out["measure"] = Pool.generated(*_sample(ctx, model, n, progress, cfg.measure_samples, "measure"), n)
+    if cfg.conditional and cfg.guidance != 1.0 and n == 1:
+        out["gate"] = Pool.generated(*_sample(ctx, model, n, progress, cfg.n_train, "gate", guidance=1.0), n)
+    return out
 
 
 def _run_iteration(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[Pool, dict]:
@@ -117,13 +135,16 @@ def _run_iteration(ctx: _Context, d_n: Pool, n: int, progress: bool) -> tuple[Po
     model, trained = _trained_denoiser(ctx, d_n, n, progress)
     t1 = time.perf_counter()
     images, gen_labels = _sample(ctx, model, n, progress)
+    extra = _extra_sets(ctx, model, n, progress)
     t2 = time.perf_counter()
     if ctx.writes:
         atomic_save_npz(it / "samples.npz", images=images.astype(np.float32), labels=gen_labels)
+        for name, pool in extra.items():
+            atomic_save_npz(it / f"{name}.npz", images=pool.images.astype(np.float32), labels=pool.labels)
         if cfg.save_models:
             _save_model(getattr(model, "net", model).cpu(), ctx.scheduler, it / "model")
     g_n = Pool.generated(images, gen_labels, n)
-    metrics = measure(ctx.evaluator, d_n, g_n, n, model=model)
+    metrics = measure(ctx.evaluator, d_n, g_n, n, model=model, extra=extra)
     metrics.update(trained=trained, train_seconds=t1 - t0, sample_seconds=t2 - t1)
     _record_metrics(ctx, n, metrics)
     return g_n, metrics
@@ -145,7 +166,9 @@ def _remeasure_if_stale(ctx: _Context, n: int, generations: dict[int, Pool]) -> 
         return
     d_n = readback.stored_training_set(ctx.run_dir, n, ctx.data, generations.__getitem__)
     stored = readback.stored_model(ctx.run_dir, n)
-    metrics = {**measure(ctx.evaluator, d_n, generations[n], n, model=stored and stored[0]), "remeasured": True}
+    extra = readback.extra_sets(ctx.run_dir, n)
+    metrics = {**measure(ctx.evaluator, d_n, generations[n], n, model=stored and stored[0], extra=extra),
+               "remeasured": True}
     metrics.update({k: old[k] for k in store.BOOKKEEPING if k in old and k != "remeasured"})
     _record_metrics(ctx, n, metrics, only_metrics=True)
 
@@ -164,7 +187,7 @@ def _next_training_set(ctx: _Context, generations: dict[int, Pool], n: int) -> P
         return ctx.real
     pool = candidate_pool(ctx.cfg, ctx.real, generations, n)
     return next_training_set(ctx.cfg, pool, ctx.select_features, derive_seed(ctx.cfg.seed, n, "select"),
-                             ctx.data.num_classes)
+                             ctx.data.num_classes, n)
 
 
 def _first_to_compute(run_dir: Path, cfg: RunConfig, full: bool) -> int:

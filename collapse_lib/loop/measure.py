@@ -24,11 +24,13 @@ from .paradigms import Pool
 
 #: the definition of what ``measure`` returns: bump it when a metric changes, and finished iterations are re-measured
 #: from their stored artifacts on reuse (what each version changed is in the git history)
-METRICS_VERSION = 8
+METRICS_VERSION = 9
 #: the number of rows the entropy is also read at (the KL estimate falls with the number of points, so sets of
 #: different sizes compare only at one size), and how many seeded subsamples that reading averages
 ENTROPY_SUBSAMPLE = 64
 ENTROPY_DRAWS = 8
+#: KID's subsets (Bińkowski et al. use 100 of 1,000; 50 give its standard error to a few per cent)
+KID_SUBSET, KID_SUBSETS = 1000, 50
 
 
 def evaluation_set(g_n: Pool, n_train: int) -> Pool:
@@ -177,10 +179,13 @@ class Evaluator:
 
     @cached_property
     def fd_references(self) -> dict:
-        """Fréchet distances of the real subset D_1 (the floor at this N) and of clipped noise to the reference."""
+        """Fréchet distances of the real subset D_1 (the floor at this N) and of clipped noise to the reference, and
+        the KID of D_1 (its floor: KID is unbiased in the sample count, so it compares with any set's)."""
         fake = noise_images(len(self.real), self.real.images.shape[1:])
-        return {"fd_floor": quiet_frechet_distance(self.fd_features(self.real.images), self.real_fd),
-                "fd_noise": quiet_frechet_distance(self.fd_features(fake), self.real_fd)}
+        real = self.fd_features(self.real.images)
+        return {"fd_floor": quiet_frechet_distance(real, self.real_fd),
+                "fd_noise": quiet_frechet_distance(self.fd_features(fake), self.real_fd),
+                "kid_floor": kid(real, self.real_fd)[0]}
 
     @cached_property
     def real_within_class_nnd(self) -> float:
@@ -188,8 +193,36 @@ class Evaluator:
         return within_class_nnd(self.metric_features(self.real.images), self.real.labels)
 
 
-def measure(ev: Evaluator, d_n: Pool, g_n: Pool, n: int, model=None) -> dict:
-    """Every per-iteration number of the run (``model``: the denoiser that drew G_n, when at hand)."""
+def kid(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """KID of two feature sets with the book's subsets (50 subsets of up to 1,000 rows)."""
+    from ..metrics import kernel_inception_distance
+
+    return kernel_inception_distance(a, b, subset_size=KID_SUBSET, subsets=KID_SUBSETS)
+
+
+def distances(ev: Evaluator, g_eval: Pool, extra: dict[str, Pool]) -> dict:
+    """The distances of the samples to the held-out real images: ``fd`` and ``kid`` of the measurement set (the
+    first N samples of G_n when the run draws none), ``fd_n`` of the first N samples (the sample count of the floor,
+    which the quality gate compares it with), the references, and for a guided model at iteration 1 the plain
+    conditional samples' ``fd_unguided_n`` and ``trace_ratio_unguided`` (what its quality gate reads)."""
+    from ..metrics import covariance_trace
+
+    measured = extra.get("measure", g_eval)
+    f_measured = ev.fd_features(measured.images)
+    kid_value, kid_se = kid(f_measured, ev.real_fd)
+    out = {"fd": quiet_frechet_distance(f_measured, ev.real_fd), "kid": kid_value, "kid_se": kid_se,
+           "fd_n": quiet_frechet_distance(ev.fd_features(g_eval.images), ev.real_fd), "n_measured": len(measured),
+           **ev.fd_references, "fd_reference_size": ev.fd_reference_size}
+    if "gate" in extra:
+        gate = extra["gate"].images
+        out.update(fd_unguided_n=quiet_frechet_distance(ev.fd_features(gate), ev.real_fd),
+                   trace_ratio_unguided=covariance_trace(ev.metric_features(gate)) / ev.real_trace)
+    return out
+
+
+def measure(ev: Evaluator, d_n: Pool, g_n: Pool, n: int, model=None, extra: dict[str, Pool] | None = None) -> dict:
+    """Every per-iteration number of the run (``model``: the denoiser that drew G_n, when at hand; ``extra``: the sets
+    drawn for measurement only, see ``distances``)."""
     from ..metrics import covariance_trace, mnnd
 
     g_eval = evaluation_set(g_n, ev.n_eval)
@@ -207,8 +240,7 @@ def measure(ev: Evaluator, d_n: Pool, g_n: Pool, n: int, model=None) -> dict:
         **model_metrics(model, g_eval, ev.scheduler, ev.conditional),
     }
     if ev.fd_features is not None:
-        m.update(fd=quiet_frechet_distance(ev.fd_features(g_eval.images), ev.real_fd), **ev.fd_references,
-                 fd_reference_size=ev.fd_reference_size)
+        m.update(distances(ev, g_eval, extra or {}))
     if ev.conditional:
         m["within_class_nnd"] = within_class_nnd(f_gen, g_eval.labels)
         m["train_within_class_nnd"] = within_class_nnd(f_train, d_n.labels)

@@ -58,7 +58,7 @@ def select_per_class(selector, features, labels, size, seed, num_classes, **sett
     return np.concatenate(picks)
 
 
-def next_training_set(cfg: RunConfig, pool: Pool, featurize, seed: int, num_classes: int) -> Pool:
+def next_training_set(cfg: RunConfig, pool: Pool, featurize, seed: int, num_classes: int, n: int) -> Pool:
     """D_n from its candidate pool: everything (accumulate, a selector that keeps the pool, or a vanilla pool of
     exactly N) or the N the configured selector picks (class-balanced for a conditional run that measures)."""
     selector = selection.get(cfg.selector)
@@ -66,6 +66,9 @@ def next_training_set(cfg: RunConfig, pool: Pool, featurize, seed: int, num_clas
     if cfg.paradigm == "accumulate" or keep_all:
         return pool
     settings = {"tau": cfg.tau, "alpha": cfg.alpha}
+    if selector.needs_sources:
+        share = cfg.real_schedule[n - 2]
+        return pool.take(selector.pick(None, cfg.n_train, seed=seed, sources=pool.source, real_share=share))
     if not selector.needs_features:
         return pool.take(selector.pick(pool.images, cfg.n_train, seed=seed, **settings))
     feats = featurize(pool.images)

@@ -70,10 +70,16 @@ def is_complete(run_dir: str | Path, cfg: RunConfig, *, full: bool = False) -> b
     return _table_intact(run_dir / "metrics.csv", cfg.iterations) and _stats_intact(run_dir / "stats.jsonl", cfg.iterations)
 
 
-def load_generation(run_dir: str | Path, n: int) -> Pool:
-    """G_n as the run stored it."""
-    z = np.load(store.iteration_dir(run_dir, n) / "samples.npz")
+def load_generation(run_dir: str | Path, n: int, name: str = "samples") -> Pool:
+    """G_n as the run stored it (``name``: "samples"; or a set drawn for measurement only, "measure" or "gate")."""
+    z = np.load(store.iteration_dir(run_dir, n) / f"{name}.npz")
     return Pool.generated(z["images"], z["labels"], n)
+
+
+def extra_sets(run_dir: str | Path, n: int) -> dict[str, Pool]:
+    """The sets iteration n drew for measurement only, as stored (``measure``, ``gate``; none for runs without)."""
+    folder = store.iteration_dir(run_dir, n)
+    return {name: load_generation(run_dir, n, name) for name in ("measure", "gate") if (folder / f"{name}.npz").is_file()}
 
 
 def training_set(data, ids, generation) -> Pool:

@@ -38,6 +38,7 @@ class Selector:
     #: (features, size, *, seed, start, tau, alpha) -> indices into features; None: the whole pool is kept
     pick: Callable[..., np.ndarray] | None
     needs_features: bool = True  # False: the pick ignores the features (the pool is not featurized)
+    needs_sources: bool = False  # True: the pick is given each candidate's source and the real share to keep
     parameters: tuple[str, ...] = ()  # settings a command-line pick must be given (e.g. tau, alpha)
 
 
@@ -109,7 +110,19 @@ def _threshold(features, size, *, seed, start=None, tau=None, alpha=0.9, **_):
     return threshold_decay_select(features, size, tau=starting_tau(tau, features), alpha=alpha, start=start, seed=seed)
 
 
+def _matched(features, size, *, seed, sources, real_share, **_):
+    """Uniform within the real and within the generated candidates, keeping round(real_share * size) real images (a
+    control: the real images another selector kept, without its choice among them)."""
+    rng = np.random.default_rng(seed)
+    real, generated = np.flatnonzero(sources == 0), np.flatnonzero(sources != 0)
+    keep = min(len(real), max(size - len(generated), int(round(real_share * size))))
+    picks = np.concatenate([rng.choice(real, keep, replace=False), rng.choice(generated, size - keep, replace=False)])
+    return np.sort(picks)
+
+
 register(Selector("random", "vanilla", "vanilla", "#0173b2", _random, needs_features=False))
 register(Selector("greedy", "greedy selection", "greedy", "#de8f05", _greedy))
 register(Selector("threshold", "threshold filter", "threshold", "#029e73", _threshold, parameters=("tau", "alpha")))
 register(Selector("all", "all 2N", "all 2N", "#cc78bc", None, needs_features=False))
+register(Selector("matched", "uniform, greedy's real share", "matched uniform", "#949494", _matched,
+                  needs_features=False, needs_sources=True))

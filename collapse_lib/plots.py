@@ -73,6 +73,15 @@ def _hue_style(table: pd.DataFrame, hue: str) -> tuple[list, dict, dict]:
             selection.get(name)  # an unregistered selector raises instead of vanishing from the figure
         values = [s for s in selection.SELECTORS if s in present]
         return values, {s: selection.get(s).color for s in values}, {s: selection.get(s).label for s in values}
+    if hue == "arm":  # a selector, or a selector choosing in another feature space ("greedy-classifier")
+        present = set(table[hue])
+        values = sorted(present, key=lambda a: (list(selection.SELECTORS).index(a.split("-")[0]), a))
+        colors = {a: selection.get(a.split("-")[0]).color if "-" not in a else
+                  matplotlib.colors.to_hex(np.array(matplotlib.colors.to_rgb(selection.get(a.split("-")[0]).color)) * 0.55)
+                  for a in values}
+        names = {a: selection.get(a).label if "-" not in a else
+                 f"{selection.get(a.split('-')[0]).label} ({a.split('-', 1)[1]} features)" for a in values}
+        return values, colors, names
     values = sorted(table[hue].unique(), key=str)
     return values, _variant_palette(values), {v: str(v) for v in values}
 

@@ -115,6 +115,21 @@ words.readable(experiments.merge_scale_sensitivity({"grid": grid_runs, "float32"
                                                    fractions=(0.0, 0.125, 0.25, 0.5), iterations=(1, iterations)))
 
 # %% [markdown]
+# ## A copy of one image, or of a cluster?
+# The merged test counts a sample as a copy when it sits close to a *cluster* of training images that lie within
+# the merge scale of each other. Once a training set holds many versions of a few digits, such a cluster is a set
+# of near-duplicates, and where the merge scale exceeds the training set's own nearest-neighbour spacing
+# $\mathrm{MNND}(\mathcal D_n)$, what is counted is a copy of a cluster rather than of one image. The figure
+# shows $\mathrm{GS}/\mathrm{MNND}(\mathcal D_n)$ (below 1: samples sit closer to a training image than training
+# images sit to each other); the table puts the merge scale beside $\mathrm{MNND}(\mathcal D_n)$ at the first
+# and the last iteration (means over seeds).
+
+# %%
+fig = plots.metric_over_iterations(table, "gs_ratio", hue="n_train", log=True)
+clusters = pd.concat({s: pd.DataFrame(v).T for s, v in run.result["clusters"].items()}, names=["storage", "N"])
+clusters.round(3)
+
+# %% [markdown]
 # ## Do the samples stay images?
 # The covariance trace of the samples relative to the real subset's, then their Fréchet distance to real digits
 # outside the training subset (classifier features), with each size's floor dotted: the distance of the real

@@ -41,6 +41,8 @@ base = None  # RunConfig values the profile changes from RunConfig's defaults; N
 execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
 
 # %%
+import pandas as pd
+
 from collapse_lib import chapters, plots, selection, words
 from collapse_lib.loop.readback import load_iteration
 
@@ -48,6 +50,15 @@ run = chapters.get("07_cfg_diversity").run(profile, n_train=n_train, iterations=
                                            seeds=seeds, selectors=selectors, base=base, execution=execution)
 table, real_nnd = run.table, run.result["real_within_class_nnd"]
 run.settings
+
+# %% [markdown]
+# ## Did the first models learn the digits?
+# Guidance narrows each class toward its most typical digits by design, so the quality gate reads the first
+# conditional models' *plain* conditional samples (guidance $w = 1$), drawn for measurement only; the guided
+# samples' numbers stand beside them.
+
+# %%
+words.readable(pd.DataFrame(run.result["quality_gate"]["per_size"]).T.round(2))
 
 # %% [markdown]
 # ## Within-class diversity of the samples and of the training sets

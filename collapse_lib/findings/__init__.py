@@ -17,10 +17,10 @@ from .common import MAX_FD_OVER_FLOOR, MIN_TRACE_RATIO, learned_data, quality_ga
 from .detection import WithoutTrainingData
 from .guidance import FigureFour
 from .rule import CONTRADICTED, HOLDS, INCONCLUSIVE, STATES, UNTESTABLE
-from .selection import RealShare, SectionFive
+from .selection import RealShare, SectionFive, arms
 from .sizes import MEMORIZED_LEVEL, AppendixE, FindingOne, FindingThree, FindingTwo, common_slope
 
 __all__ = ["CONTRADICTED", "HOLDS", "INCONCLUSIVE", "MAX_FD_OVER_FLOOR", "MEMORIZED_LEVEL", "MIN_TRACE_RATIO", "STATES",
            "UNTESTABLE", "AppendixE", "AppendixG", "Evidence", "FigureFour", "Finding", "FindingOne", "FindingThree",
-           "FindingTwo", "RealShare", "Row", "SectionFive", "WithoutTrainingData", "common_slope", "learned_data",
-           "quality_gate"]
+           "FindingTwo", "RealShare", "Row", "SectionFive", "WithoutTrainingData", "arms", "common_slope",
+           "learned_data", "quality_gate"]

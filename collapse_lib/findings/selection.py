@@ -175,6 +175,17 @@ class SectionFive(Finding[SectionFiveResult]):
                     c["greedy_vs_threshold"]["state"], test=test_short(g["greedy_below_threshold"], ".1f"))]
 
 
+    def table(self, r: SectionFiveResult) -> pd.DataFrame:
+        """Greedy − vanilla on the FD at every iteration, paired by seed: mean difference, interval, p and state."""
+        rows = {(paradigm, int(n)): {"greedy − vanilla FD": number(t["mean"], ".1f"),
+                                     "95% interval": f"{number(t['ci_low'], '.1f')} to {number(t['ci_high'], '.1f')}",
+                                     "p": p_value(t["p"]), "state": f"{mark(t['state'])} {t['state']}"}
+                for paradigm, per in r["over_iterations"].items() for n, t in per.items()}
+        out = pd.DataFrame(rows).T
+        out.index.names = ["paradigm", "iteration"]
+        return out
+
+
 def _part(metric: str, t: dict) -> str:
     spec = ".2f" if metric == "gs" else ".1f"
     return (f"{METRICS[metric].name} {number(t['mean_a'], spec)} against {number(t['mean_b'], spec)} "

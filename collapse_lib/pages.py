@@ -12,7 +12,7 @@ from .words import CONTRADICTED, DATA_NAMES, FEATURE_NAMES, HOLDS, INCONCLUSIVE,
 
 def settings_table(profile: str, config: dict, **experiment):
     """A page's settings in words: the profile, then data, denoiser, training, sampling and Fréchet features of a
-    resolved run config (``RunConfig.to_dict()``), then the experiment's own values; a two-column pandas Styler (no
+    resolved run config (``RunConfig.to_dict()``), then the experiment's own values; a two-column table (no
     index, left-aligned, long values never cut; ``.data`` holds the frame)."""
     steps = f"{config['train_steps']:,} steps" if config.get("train_steps") else f"{config.get('epochs')} epochs"
     rows = {
@@ -27,10 +27,29 @@ def settings_table(profile: str, config: dict, **experiment):
     for key, value in experiment.items():
         words = [page_name(v) if isinstance(v, str) else str(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
         rows[key.replace("_", " ")] = ", ".join(words)
-    table = pd.DataFrame({"setting": list(rows), "value": list(rows.values())})
-    left = [("text-align", "left")]
-    styled = table.style.set_uuid("settings")  # a fixed id: pages equal from build to build
-    return styled.hide(axis="index").set_properties(**dict(left)).set_table_styles([{"selector": "th", "props": left}])
+    return SettingsTable(pd.DataFrame({"setting": list(rows), "value": list(rows.values())}))
+
+
+class SettingsTable:
+    """A settings table as a page shows it: left-aligned HTML without an index (a pandas Styler with a fixed id), and
+    plain text that reads the same from build to build (a Styler's own text names its memory address)."""
+
+    def __init__(self, data: pd.DataFrame):
+        self.data = data
+
+    def styled(self):
+        left = [("text-align", "left")]
+        styled = self.data.style.set_uuid("settings")  # a fixed id: pages equal from build to build
+        return styled.hide(axis="index").set_properties(**dict(left)).set_table_styles([{"selector": "th", "props": left}])
+
+    def to_html(self) -> str:
+        return self.styled().to_html()
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        return self.data.to_string(index=False)
 
 
 class Verdicts:

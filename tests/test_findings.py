@@ -217,7 +217,8 @@ def test_section_5_is_contradicted_when_greedy_is_worse_in_every_seed():
 
 def _signal_tables(memorized):
     rng = np.random.default_rng(0)
-    table = pd.DataFrame([{"n_train": n, "seed": seed, "iteration": it, "spikiness": 0.9 - 0.01 * it + 0.001 * n / 64 + 0.002 * seed,
+    table = pd.DataFrame([{"n_train": n, "seed": seed, "iteration": it,
+                           "spikiness": 0.9 - 0.01 * it + 0.001 * n / 64 + 0.002 * seed,
                            "stable_rank": 10.0 - it, "memorized_share": 0.1 * it, "gs": 1.0 / it, "trace_ratio": 0.9,
                            "fd": 20.0, "fd_floor": 10.0, "fd_noise": 900.0, "quantize_samples": True}
                           for n in (64, 128) for seed in (0, 1, 2) for it in (1, 2, 3)])

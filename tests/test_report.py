@@ -89,12 +89,15 @@ def test_settings_table_is_left_aligned_and_stable():
     assert "text-align: left" in first
 
 
-def test_a_claim_not_testable_at_this_scale_is_a_note_not_a_cross():
-    from collapse_lib.findings import FAILS, HOLDS, UNTESTABLE, judged
+def test_each_state_has_its_mark_and_not_testable_is_a_note():
+    from collapse_lib.findings import CONTRADICTED, HOLDS, INCONCLUSIVE, UNTESTABLE
     from collapse_lib.pages import Verdicts
 
-    assert judged(HOLDS) is True and judged(FAILS) is False and judged(UNTESTABLE) is None
-    assert repr(Verdicts([(judged(UNTESTABLE), "a claim"), (judged(FAILS), "another")])) == "• a claim\n✗ another"
+    checks = [(UNTESTABLE, "a claim"), (CONTRADICTED, "another"), (INCONCLUSIVE, "a third"), (HOLDS, "a fourth"),
+              (None, "numbers")]
+    assert repr(Verdicts(checks)) == "• a claim\n✗ another\n? a third\n✓ a fourth\n• numbers"
+    html = Verdicts(checks)._repr_html_()
+    assert '<li class="note">' in html and '<li class="inconclusive">' in html and '<li class="contradicted">' in html
 
 
 def test_the_landing_box_describes_the_profile_it_shows():
@@ -104,5 +107,6 @@ def test_the_landing_box_describes_the_profile_it_shows():
                                  if "Scale shown" in line)
     cpu, paper = scale("cpu"), scale("paper")
     assert "residual MLP" in cpu and "measured on pixels" in cpu and "float32 for N = 64 and 1,024" in cpu
-    assert "CIFAR-10" in paper and "App. D UNet" in paper and "DINOv2" in paper and "1 seed;" in paper
+    assert "CIFAR-10" in paper and "App. D UNet" in paper and "DINOv2" in paper and "3 seeds (each its own" in paper
+    assert "6 seeds" in cpu and "8 iterations" in cpu
     assert "MLP" not in paper and "float32" not in paper and "digits" not in paper

@@ -195,7 +195,7 @@ def _part(metric: str, t: dict) -> str:
 def _kid(claim: dict) -> str:
     kid, fd = claim["kid"], claim["parts"]["fd"]
     agree = "agrees" if kid["state"] == fd["state"] else f"disagrees: the KID comparison is {kid['state']}"
-    return (f"; KID ×1000 {number(1000 * kid['mean_a'], '.2f')} against {number(1000 * kid['mean_b'], '.2f')} "
+    return (f"; KID {number(kid['mean_a'], '.1f')} against {number(kid['mean_b'], '.1f')} "
             f"({agree}, {p_value(kid['p'])})")
 
 

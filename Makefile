@@ -2,7 +2,7 @@
 # The work happens in scripts/dev.sh, which also runs without make: `bash scripts/dev.sh test`.
 PROFILE ?= cpu
 
-.PHONY: env test book html bench lock nbval-refresh rehearsal check-paper
+.PHONY: env test book html pdf bench lock nbval-refresh rehearsal check-paper
 env:
 	@bash scripts/dev.sh env
 test:
@@ -10,7 +10,9 @@ test:
 book:
 	@bash scripts/dev.sh book $(PROFILE)
 html:
-	@bash scripts/dev.sh html
+	@bash scripts/dev.sh html $(PROFILE)
+pdf:
+	@bash scripts/dev.sh pdf $(PROFILE)
 rehearsal:
 	@bash scripts/dev.sh book rehearsal
 check-paper:

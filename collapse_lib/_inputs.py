@@ -95,11 +95,11 @@ def load_matrix(path: str) -> np.ndarray:
     return x
 
 
-def writable_output(path: str, *, suffix: str, inputs: tuple[str, ...] = ()) -> Path:
-    """An output file the command may write, checked before any work: the right suffix, not one of ``inputs``,
-    not a folder, in a folder that exists and can be written."""
+def writable_output(path: str, *, suffix: str | None, inputs: tuple[str, ...] = ()) -> Path:
+    """An output file the command may write, checked before any work: the right suffix (None: any), not one of
+    ``inputs``, not a folder, in a folder that exists and can be written."""
     p = Path(path)
-    if p.suffix != suffix:
+    if suffix is not None and p.suffix != suffix:
         raise InputError(f"--out must name a {suffix} file; got {path}")
     if any(Path(i).resolve() == p.resolve() for i in inputs):
         raise InputError(f"--out {path} is also an input; writing it would overwrite what was read")

@@ -1,4 +1,4 @@
-"""Command line: ``collapse select``, ``collapse score``, ``collapse run``, ``collapse detect``."""
+"""Command line: ``collapse select``, ``collapse score``, ``collapse run``, ``collapse detect``, ``collapse bundle``."""
 
 from __future__ import annotations
 
@@ -210,6 +210,49 @@ def _add_select(sub, selectors) -> None:
     s.set_defaults(func=cmd_select)
 
 
+def cmd_bundle_export(args) -> int:
+    from .bundle import BundleError, export_bundle
+
+    out = writable_output(args.out, suffix=None)
+    try:
+        manifest = export_bundle(args.profile, out, runs=args.runs, models=args.models)
+    except BundleError as err:
+        raise InputError(str(err)) from None
+    size = sum(m["size"] for m in manifest["members"].values())
+    print(f"{args.out}: the {args.profile} profile, {len(manifest['members'])} files ({size / 1e6:.1f} MB before "
+          f"compression){', run folders' if args.runs else ''}{' with models' if args.models else ''}")
+    return 0
+
+
+def cmd_bundle_import(args) -> int:
+    from .bundle import BundleError, import_bundle
+
+    try:
+        report = import_bundle(args.bundle, force=args.force)
+    except BundleError as err:
+        raise InputError(str(err)) from None
+    note = (f"; {len(report['runs_without_models'])} run folders without models (trained again where needed)"
+            if report["runs_without_models"] else "")
+    print(f"{args.bundle}: the {report['profile']} profile, {report['written']} files written, "
+          f"{report['unchanged']} already identical{note}")
+    return 0
+
+
+def _add_bundle(sub) -> None:
+    b = sub.add_parser("bundle", help="pack a computed profile into one verified file, or import one")
+    actions = b.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    e = actions.add_parser("export", help="pack results/<profile>/, its executed pages and (--runs) its run folders")
+    e.add_argument("profile", help="the profile to pack (cpu, paper, rehearsal, smoke)")
+    e.add_argument("--out", required=True, help="the bundle to write (a .tar.gz)")
+    e.add_argument("--runs", action="store_true", help="also the run folders the results name (no models)")
+    e.add_argument("--models", action="store_true", help="with --runs: also every iteration's model")
+    e.set_defaults(func=cmd_bundle_export)
+    i = actions.add_parser("import", help="verify a bundle whole, then place its files in this checkout")
+    i.add_argument("bundle", help="a bundle written by 'collapse bundle export'")
+    i.add_argument("--force", action="store_true", help="replace local files whose content differs from the bundle's")
+    i.set_defaults(func=cmd_bundle_import)
+
+
 def _add_run(sub) -> None:
     r = sub.add_parser("run", help="run a self-consuming loop from a YAML config")
     r.add_argument("--config", required=True, help="YAML file (see params/*/run.yaml)")
@@ -246,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--labels", help="class labels (.npy/.npz/.pt) for a class-conditional denoiser")
     d.set_defaults(func=cmd_detect)
     _add_run(sub)
+    _add_bundle(sub)
     return ap
 
 

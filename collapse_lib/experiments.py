@@ -252,11 +252,17 @@ def per_sample_signals(run_dir, iteration: int, *, timestep: int | None = None) 
     ``memorized`` = ratio < 1/3. Needs the run's saved models."""
     from .loop.measure import evaluation_set
     from .loop.readback import load_iteration, load_run_config, stored_model
+    from .loop.store import models_left_out
     from .metrics import COPY_RATIO, copy_scale, nearest_ratio
     from .representation import DEFAULT_TIMESTEP, activation_spikiness
 
     cfg = load_run_config(run_dir)
     stored = stored_model(run_dir, iteration)
+    if stored is None and models_left_out(run_dir):  # imported without its models: train them again
+        from .loop.iterations import restore_models
+
+        restore_models(run_dir)
+        stored = stored_model(run_dir, iteration)
     if stored is None:
         raise FileNotFoundError(f"{run_dir}: iteration {iteration} saved no model (save_models: false)")
     model, scheduler = stored

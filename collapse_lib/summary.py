@@ -44,7 +44,7 @@ def unreadable(results: dict, chapters) -> list[str]:
         if c.name in results:
             try:
                 c.finding.verdicts(results[c.name]), c.finding.rows(results[c.name])
-            except (KeyError, TypeError, IndexError, AttributeError):
+            except (KeyError, TypeError, IndexError, AttributeError, ValueError):
                 bad.append(c.name)
     return bad
 

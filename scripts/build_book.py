@@ -150,6 +150,10 @@ def render(folder: Path) -> int:
     return code
 
 
+#: the book's pages that scripts/summary.py writes from a profile's results
+GENERATED = ("summary.md", "glance.md")
+
+
 def stage(profile: str) -> Path:
     """Folder the book is built from: the project itself for cpu, _build/stage-<profile>/ otherwise (kept from build
     to build, so ``--only`` rebuilds the named pages and keeps the others)."""
@@ -161,7 +165,8 @@ def stage(profile: str) -> Path:
         if (ROOT / f).is_file():
             shutil.copy(ROOT / f, folder / f)
     for md in (ROOT / "book").glob("*.md"):
-        shutil.copy(md, folder / "book" / md.name)
+        if md.name not in GENERATED:  # the profile's own summary and glance box are written for it (or imported)
+            shutil.copy(md, folder / "book" / md.name)
     return folder
 
 
@@ -325,12 +330,13 @@ def main() -> int:
     ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                     help="set a notebook parameter (YAML value), as papermill's -p; refused if no notebook declares it")
     ap.add_argument("-y", "--yaml", action="append", default=[], metavar="YAML", help="parameters as YAML, as papermill's -y")
-    ap.add_argument("--render-only", action="store_true", help="build the HTML of the committed pages, executing nothing")
+    ap.add_argument("--render-only", action="store_true",
+                    help="build the HTML of the profile's executed pages (cpu: the committed ones), executing nothing")
     ap.add_argument("--check", action="store_true", help="only check what the profile needs (data, weights, GPU, disk, "
                     "executor) and print its projected cost; exits 1 when something is missing")
     args = ap.parse_args()
-    if args.render_only:
-        return render(ROOT)
+    if args.render_only:  # an imported or staged profile's pages render from its stage folder
+        return render(ROOT if args.profile == "cpu" else stage(args.profile))
     names = toc_notebooks()
     if args.only is not None and not args.only:
         raise SystemExit("--only needs the names of the notebooks to rebuild (it was given none)")

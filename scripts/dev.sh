@@ -2,7 +2,8 @@
 # The project's single entry point (the Makefile calls it; use it directly where make is missing).
 #   bash scripts/dev.sh env            create .venv from requirements.lock (skipped when up to date)
 #   bash scripts/dev.sh test           lint + unit tests + nbval notebook regression
-#   bash scripts/dev.sh html           render the committed pages to HTML (seconds; executes nothing)
+#   bash scripts/dev.sh html [PROFILE] render a profile's executed pages to HTML (seconds; executes nothing)
+#   bash scripts/dev.sh pdf [PROFILE]  the whole book as one PDF, _build/pdf/book.pdf (needs Chromium)
 #   bash scripts/dev.sh book [PROFILE] execute the notebooks with papermill and build the HTML book
 #                                      (paper and rehearsal check what they need first; rehearsal: the paper
 #                                      profile on CPU stand-ins)
@@ -69,7 +70,12 @@ cmd_check() {
 
 cmd_html() {
   cmd_env
-  "$VENV/bin/python" scripts/build_book.py --render-only
+  "$VENV/bin/python" scripts/build_book.py --render-only --profile "${1:-cpu}"
+}
+
+cmd_pdf() {
+  cmd_env
+  "$VENV/bin/python" scripts/book_pdf.py --profile "${1:-cpu}"
 }
 
 cmd_bench() {
@@ -108,10 +114,11 @@ case "${1:-}" in
   test) shift; cmd_test "$@" ;;
   book) shift; cmd_book "$@" ;;
   check) shift; cmd_check "$@" ;;
-  html) cmd_html ;;
+  html) shift; cmd_html "$@" ;;
+  pdf) shift; cmd_pdf "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   lock) cmd_lock ;;
   nbval-refresh) shift; cmd_nbval_refresh "$@" ;;
   hashes) cmd_hashes ;;
-  *) die "usage: bash scripts/dev.sh env|test|html|book [PROFILE]|check PROFILE|bench|lock|nbval-refresh|hashes" ;;
+  *) die "usage: bash scripts/dev.sh env|test|html [PROFILE]|pdf [PROFILE]|book [PROFILE]|check PROFILE|bench|lock|nbval-refresh|hashes" ;;
 esac

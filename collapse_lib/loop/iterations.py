@@ -230,3 +230,24 @@ def run_iterations(cfg: RunConfig, run_dir: Path, *, cache_dir: Path, progress: 
     if ctx.writes:
         readback.write_stats(run_dir, cfg.iterations)
         readback.write_table(run_dir, cfg)
+
+
+def restore_models(run_dir: Path, *, progress: bool = False) -> None:
+    """Train again, and save, the models of a run folder imported without them (``store.MODELS_LEFT_OUT``): each
+    iteration's model from its stored training set with the run's own seeds, so on the machine that made the run
+    they are the same weights. The samples and numbers stay as imported; the iterations are sealed with their models."""
+    run_dir = Path(run_dir)
+    cfg = readback.load_run_config(run_dir)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    ctx = _Context(cfg, run_dir, _device(cfg), store.cache_dir(run_dir.parent))
+    for n in range(1, cfg.iterations + 1):
+        folder = store.iteration_dir(run_dir, n)
+        if (folder / "model").is_dir():
+            continue
+        d_n = readback.stored_training_set(run_dir, n, ctx.data, lambda j: readback.load_generation(run_dir, j))
+        model, _ = _trained_denoiser(ctx, d_n, n, progress)
+        _save_model(getattr(model, "net", model).cpu(), ctx.scheduler, folder / "model")
+        store.seal_iteration(run_dir, n)
+    (run_dir / store.MODELS_LEFT_OUT).unlink(missing_ok=True)
+

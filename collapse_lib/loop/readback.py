@@ -37,7 +37,7 @@ def reuse_problem(run_dir: str | Path, n: int, cfg: RunConfig, *, full: bool = F
     problems = store.iteration_problems(run_dir, n, full=full)
     if problems:
         return problems[0]
-    if cfg.save_models and not (store.iteration_dir(run_dir, n) / "model").is_dir():
+    if cfg.save_models and not (store.iteration_dir(run_dir, n) / "model").is_dir() and not store.models_left_out(run_dir):
         return "no saved model"
     return None
 

@@ -58,14 +58,26 @@ def unfinish_iteration(run_dir: str | Path, n: int) -> None:
     (folder / METRICS_FILE).unlink(missing_ok=True)
 
 
+#: in a run folder imported without its models (``collapse bundle import``): they were left out on purpose
+MODELS_LEFT_OUT = "MODELS_LEFT_OUT"
+
+
+def models_left_out(run_dir: str | Path) -> bool:
+    """The run folder was imported without its models: its iterations are intact without them."""
+    return (Path(run_dir) / MODELS_LEFT_OUT).is_file()
+
+
 def iteration_problems(run_dir: str | Path, n: int, *, full: bool = False) -> list[str]:
     """Why a finished iteration cannot be reused (empty: it is intact): its manifest is unreadable, or a file it
-    lists is missing, cut short or changed (sizes always, hashes of small files, of all files with ``full``)."""
+    lists is missing, cut short or changed (sizes always, hashes of small files, of all files with ``full``); the
+    model's files are not asked for in a folder imported without its models."""
     folder = iteration_dir(run_dir, n)
     try:
         manifest = read_json(folder / DONE_FILE)["files"]
     except (ValueError, KeyError, TypeError) as err:
         return [f"{folder / DONE_FILE}: {err}"]
+    if models_left_out(run_dir):
+        manifest = {k: v for k, v in manifest.items() if not k.startswith("model/")}
     return manifest_problems(folder, manifest, full=full)
 
 

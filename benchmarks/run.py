@@ -1,7 +1,7 @@
 """Speed benchmarks: each prints a ratio against a reference timed in the same run, on this machine.
 
     python benchmarks/run.py            # all (a few minutes on 2 cores)
-    python benchmarks/run.py greedy     # one of: greedy, scaling, threshold, knn, load, startup, book, paper
+    python benchmarks/run.py greedy     # one of: greedy, scaling, threshold, knn, load, startup, book, paper, scale
 """
 
 from __future__ import annotations
@@ -278,8 +278,15 @@ def bench_startup() -> None:
             print(f"{label:<32} {time.perf_counter() - t0:6.2f} s")
 
 
+def bench_scale() -> None:
+    """Greedy and threshold selection on up to a million 384-d vectors, against our plain pass and fpsample
+    (benchmarks/selection_scale.py, in its own process: its pools take a few GB)."""
+    subprocess.run([sys.executable, str(Path(__file__).parent / "selection_scale.py")], check=True)
+
+
 BENCHES = {"greedy": bench_greedy, "scaling": bench_scaling, "threshold": bench_threshold, "knn": bench_knn,
-           "load": bench_load, "startup": bench_startup, "book": bench_book, "paper": bench_paper}
+           "load": bench_load, "startup": bench_startup, "book": bench_book, "paper": bench_paper,
+           "scale": bench_scale}
 
 
 def main(argv: list[str]) -> int:

@@ -24,6 +24,11 @@ def _check_shape_and_values(shape, finite: bool, name: str, min_rows: int) -> No
         raise ValueError(f"{name}: contains NaN or inf values")
 
 
+def all_finite(x: np.ndarray, rows: int = 16384) -> bool:
+    """No NaN or inf in ``x``, checked a block of rows at a time (no temporary the size of a large pool)."""
+    return all(bool(np.isfinite(x[s:s + rows]).all()) for s in range(0, len(x), rows))
+
+
 def as_matrix(x, *, name: str = "x", min_rows: int = 1, dtype=None) -> np.ndarray:
     """Return ``x`` (numpy or torch, any float/int dtype, shape (n, ...)) as a C-contiguous float (n, d) numpy matrix.
 
@@ -40,7 +45,7 @@ def as_matrix(x, *, name: str = "x", min_rows: int = 1, dtype=None) -> np.ndarra
         x = x.reshape(x.shape[0], -1)
     target = dtype or (np.float64 if x.dtype == np.float64 else np.float32)
     x = np.ascontiguousarray(x, dtype=target)
-    finite = x.ndim < 2 or bool(np.isfinite(x).all())
+    finite = x.ndim < 2 or all_finite(x)
     _check_shape_and_values(x.shape, finite, name, min_rows)
     return x
 

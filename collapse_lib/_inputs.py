@@ -49,13 +49,13 @@ def _torch_member(p: Path):
     return obj.float().numpy()
 
 
-def read_array(p: Path, names: tuple[str, ...] = ("features", "images")):
+def read_array(p: Path, names: tuple[str, ...] = ("features", "images"), mmap: bool = False):
     """The raw contents of a .npy, .npz or .pt file; in a .npz the first of ``names`` it holds, or its only array
-    (a run's iter_NN/samples.npz holds images and labels)."""
+    (a run's iter_NN/samples.npz holds images and labels). ``mmap``: a .npy is memory-mapped, read in place."""
     _check_format(p)
     try:
         if p.suffix == ".npy":
-            return np.load(p, allow_pickle=False)
+            return np.load(p, allow_pickle=False, mmap_mode="r" if mmap else None)
         return _npz_member(p, names) if p.suffix == ".npz" else _torch_member(p)
     except SystemExit:
         raise
@@ -63,11 +63,14 @@ def read_array(p: Path, names: tuple[str, ...] = ("features", "images")):
         raise InputError(f"{p}: not a readable {p.suffix} array ({type(err).__name__}: {err})") from None
 
 
-def existing(path: str) -> Path:
-    """An input file: it exists, is a file, and has one of ``POOL_SUFFIXES``."""
+def existing(path: str, folders: bool = False) -> Path:
+    """An input file: it exists, is a file, and has one of ``POOL_SUFFIXES`` (with ``folders``, a folder of .npy shards
+    is one too)."""
     p = Path(path)
     if p.is_dir():
-        raise InputError(f"{path}: is a folder, not a file")
+        if folders and any(p.glob("*.npy")):
+            return p
+        raise InputError(f"{path}: is a folder, not a file" + (" (and holds no .npy shards)" if folders else ""))
     if not p.is_file():
         raise InputError(f"no such file: {path}")
     if p.suffix not in POOL_SUFFIXES:
@@ -83,11 +86,24 @@ def load_labels(path: str) -> np.ndarray:
     return x.astype(np.int64)
 
 
-def load_matrix(path: str) -> np.ndarray:
-    """Load a numeric (n, ...) array from .npy, .npz (key ``features`` or the only array) or .pt (a tensor or dict)."""
-    x = np.asarray(read_array(existing(path)))
+def _shards(folder: Path) -> np.ndarray:
+    """The .npy shards of a folder, in name order, stacked into one array (their row counts may differ)."""
+    parts = [read_array(f, mmap=True) for f in sorted(folder.glob("*.npy"))]
+    shapes = {part.shape[1:] for part in parts}
+    if len(shapes) != 1:
+        raise InputError(f"{folder}: its .npy shards differ in shape beyond the first axis ({sorted(map(str, shapes))})")
+    return np.concatenate(parts)
+
+
+def load_matrix(path: str, mmap: bool = False) -> np.ndarray:
+    """Load a numeric (n, ...) array from .npy (memory-mapped with ``mmap``), .npz (key ``features`` or the only
+    array), .pt (a tensor or dict) or, with ``mmap``, a folder of .npy shards."""
+    p = existing(path, folders=mmap)
+    x = _shards(p) if p.is_dir() else read_array(p, mmap=mmap)
     if x.dtype.kind not in "fiub":
         raise InputError(f"{path}: not a numeric array (dtype {x.dtype})")
+    if not isinstance(x, np.ndarray):
+        x = np.asarray(x)
     if x.ndim < 2:
         raise InputError(f"{path}: expected an (n, d) array or a batch of images; got shape {x.shape}")
     if x.shape[0] == 0 or x.size == 0:

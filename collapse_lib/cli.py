@@ -14,11 +14,27 @@ import numpy as np
 
 from ._inputs import InputError, load_labels, load_matrix, writable_output
 
+#: rows the report reads of a set by default: entropy and MNND of equal-size random samples of each set
+REPORT_ROWS = 2000
 
-def _summary(x: np.ndarray) -> dict:
+
+def _summary(x: np.ndarray, rows: int | None, rng) -> dict:
+    """Entropy and MNND of ``x``: of ``rows`` rows drawn at random (every row when None or the set is no larger)."""
     from .metrics import kl_entropy, mnnd
 
-    return {"n": int(len(x)), "entropy": kl_entropy(x), "mnnd": mnnd(x)}
+    take = x if rows is None or rows >= len(x) else x[np.sort(rng.choice(len(x), rows, replace=False))]
+    take = np.asarray(take).reshape(len(take), -1)
+    return {"n": int(len(x)), "entropy": kl_entropy(take), "mnnd": mnnd(take)}
+
+
+def _report(sets: dict[str, np.ndarray], exact: bool, seed: int | None) -> dict:
+    """The report of several sets: entropy and MNND, each read on the same number of random rows (the KL estimate
+    falls with the number of points, so only equal sizes compare); all of every set with ``exact``."""
+    rows = None if exact else min(REPORT_ROWS, *(len(x) for x in sets.values()))
+    seed = 0 if seed is None else seed
+    rng = np.random.default_rng(seed)
+    out = {name: _summary(x, rows, rng) for name, x in sets.items()}
+    return {**out, "report": {"rows": rows or "all", "seed": seed, "exact": exact}}
 
 
 def cmd_select(args) -> int:
@@ -29,19 +45,21 @@ def cmd_select(args) -> int:
     if missing:
         raise InputError(f"--method {args.method} needs {' and '.join(missing)}")
     out = writable_output(args.out, suffix=".npy", inputs=(args.pool,))
-    pool = load_matrix(args.pool)
+    pool = load_matrix(args.pool, mmap=True)
     t0 = time.perf_counter()
     try:
-        idx = selector.pick(pool, args.size, seed=args.seed, start=args.start, tau=args.tau, alpha=args.alpha)
+        idx = selector.pick(pool, args.size, seed=args.seed, start=args.start, tau=args.tau, alpha=args.alpha,
+                            progress=False if args.quiet else None)
     except ValueError as err:
         raise InputError(str(err)) from None
+    except KeyboardInterrupt:
+        raise InputError(f"interrupted; {args.out} was not written") from None
     seconds = time.perf_counter() - t0
     from .files import atomic_save_npy
 
     atomic_save_npy(out, idx)
-    flat = pool.reshape(len(pool), -1)
     report = {"method": args.method, "seconds": round(seconds, 4), "out": args.out,
-              "pool": _summary(flat), "selection": _summary(flat[idx])}
+              **_report({"pool": pool, "selection": pool[np.sort(idx)]}, args.exact_report, args.seed)}
     print(json.dumps(report, indent=2))
     return 0
 
@@ -49,13 +67,14 @@ def cmd_select(args) -> int:
 def cmd_score(args) -> int:
     from .metrics import covariance_trace, generalization_score
 
-    gen, train = load_matrix(args.generated), load_matrix(args.train)
+    gen, train = load_matrix(args.generated, mmap=True), load_matrix(args.train, mmap=True)
     d_gen, d_train = int(np.prod(gen.shape[1:])), int(np.prod(train.shape[1:]))
     if d_gen != d_train:
         raise InputError(f"feature dimensions differ: {args.generated} has {d_gen}, {args.train} has {d_train}")
     try:
-        out = {"gs": generalization_score(gen, train), **_summary(gen.reshape(len(gen), -1)),
-               "cov_trace": covariance_trace(gen)}
+        sets = _report({"generated": gen, "train": train}, args.exact_report, 0)
+        out = {"gs": generalization_score(gen, train), **sets["generated"], "cov_trace": covariance_trace(gen),
+               "train": sets["train"], "report": sets["report"]}
     except ValueError as err:
         raise InputError(str(err)) from None
     print(json.dumps(out, indent=2))
@@ -198,7 +217,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _add_select(sub, selectors) -> None:
     s = sub.add_parser("select", help="pick a high-entropy training subset from a pool of feature vectors")
-    s.add_argument("pool", help="(n, d) features: .npy, .npz or .pt")
+    s.add_argument("pool", help="(n, d) features: .npy (read memory-mapped), .npz, .pt, or a folder of .npy shards")
     s.add_argument("--size", type=_count(1), required=True, help="how many to pick")
     s.add_argument("--method", choices=[n for n, sel in selectors.items() if sel.pick is not None], default="greedy",
                    help="a selector of the registry (collapse_lib.selection.SELECTORS)")
@@ -207,6 +226,10 @@ def _add_select(sub, selectors) -> None:
     s.add_argument("--seed", type=_count(0), help="seed for the first pick (or the random subset)")
     s.add_argument("--start", type=_count(0), help="fix the first pick to this index")
     s.add_argument("--out", required=True, help="where to write the picked indices (.npy, int64)")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.add_argument("--exact-report", action="store_true",
+                   help=f"entropy and MNND of all of the pool and the selection (all pairs: slow on large pools; by "
+                        f"default each is read on the same {REPORT_ROWS:,} random rows)")
     s.set_defaults(func=cmd_select)
 
 
@@ -281,6 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("score", help="generalization score, entropy, MNND, covariance trace as JSON")
     c.add_argument("generated", help="generated samples or their features: .npy, .npz or .pt")
     c.add_argument("--train", required=True, help="the training set in the same space")
+    c.add_argument("--exact-report", action="store_true",
+                   help=f"entropy and MNND of all rows (by default of the same {REPORT_ROWS:,} random rows of each set)")
     c.set_defaults(func=cmd_score)
     d = sub.add_parser("detect", help="per-image spikiness of a denoiser's hidden representation and its stable rank")
     d.add_argument("model_dir", help="a saved denoiser: a run's iter_NN/model folder")

@@ -75,3 +75,18 @@ def fixed_threads(n: int):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+@contextmanager
+def kernel_threads_for_numba():
+    """Run the enclosed numba kernels (the selectors') on ``kernel_threads()`` threads, then restore the setting."""
+    import numba
+
+    before = numba.get_num_threads()
+    n = kernel_threads(numba.config.NUMBA_NUM_THREADS)
+    numba.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        numba.set_num_threads(before)
+

@@ -80,6 +80,9 @@ cmd_pdf() {
 
 cmd_bench() {
   cmd_env
+  # fpsample, the exact FPS library the selection benchmark compares with, is a benchmark-only dependency
+  "$VENV/bin/python" -c 'import fpsample' 2>/dev/null || "$VENV/bin/pip" install -q --disable-pip-version-check fpsample \
+    || echo "note: could not install fpsample; the selection benchmark runs without it" >&2
   "$VENV/bin/python" benchmarks/run.py "$@"
 }
 

@@ -107,3 +107,62 @@ BAD = [
 def test_bad_input_raises_value_error(clustered, call, match):
     with pytest.raises(ValueError, match=match):
         call(clustered)
+
+
+def _pools(rng):
+    """Pools of every kind the pruning must stay exact on, each large enough to take the pruned path (float32)."""
+    n = 4096
+    centres = rng.normal(size=(40, 48)) * 4
+    blobs = centres[rng.integers(0, 40, n)] + rng.normal(size=(n, 48))
+    dups = rng.normal(size=(64, 48))[rng.integers(0, 64, n)]  # 4,096 rows, 64 distinct
+    tight = rng.normal(size=48) * 10 + 1e-3 * rng.normal(size=(n, 48))  # one tight cluster far from the origin
+    return {"blobs": blobs, "all equal": np.ones((n, 48)), "exact duplicates": dups, "one tight cluster": tight,
+            "uniform noise": rng.uniform(-1, 1, size=(n, 256))}
+
+
+@pytest.mark.parametrize("kind", ["blobs", "all equal", "exact duplicates", "one tight cluster", "uniform noise"])
+def test_pruned_selectors_pick_what_the_plain_passes_pick_on_every_kind_of_pool(rng, kind):
+    import warnings
+
+    from collapse_lib.selection import PRUNE_MIN_ROWS
+
+    x = _pools(rng)[kind].astype(np.float32)
+    assert len(x) >= PRUNE_MIN_ROWS
+    np.testing.assert_array_equal(greedy_select(x, 300, start=5, prune=True), greedy_select(x, 300, start=5, prune=False))
+    tau = float(np.sqrt(((x - x[5]) ** 2).sum(1)).max()) or 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # pools of duplicates: the rest is taken in index order
+        plain = threshold_decay_select(x, 300, tau=tau, alpha=0.9, start=5, prune=False)
+        pruned = threshold_decay_select(x, 300, tau=tau, alpha=0.9, start=5, prune=True)
+    np.testing.assert_array_equal(pruned, plain)
+
+
+def test_the_plain_pass_is_algorithm_1_in_float32(rng):
+    """Each pick of the compiled plain pass maximises |x|^2 - 2 x.p + |p|^2 over the pool in float32, ties low."""
+    x = rng.normal(size=(600, 32)).astype(np.float32)
+    picks = greedy_select(x, 60, start=0, prune=False)
+    xsq = (x.astype(np.float64) ** 2).sum(1)
+    for m in range(1, 60):
+        d = np.min(xsq[:, None] - 2 * x.astype(np.float64) @ x[picks[:m]].T.astype(np.float64) + xsq[picks[:m]][None], 1)
+        d[picks[:m]] = -1
+        assert d[picks[m]] >= d.max() - 1e-3 * (1 + d.max())
+
+
+def test_a_float16_pool_picks_what_its_float32_widening_picks(rng):
+    x = (rng.normal(size=(3000, 40)) * 3).astype(np.float16)
+    np.testing.assert_array_equal(greedy_select(x, 200, start=1), greedy_select(x.astype(np.float32), 200, start=1))
+
+
+def test_a_memory_mapped_pool_is_read_in_place(tmp_path, rng):
+    x = rng.normal(size=(3000, 16)).astype(np.float32)
+    np.save(tmp_path / "pool.npy", x)
+    pool = np.load(tmp_path / "pool.npy", mmap_mode="r")
+    np.testing.assert_array_equal(greedy_select(pool, 100, start=2), greedy_select(x, 100, start=2))
+
+
+def test_a_long_selection_shows_its_progress_unless_told_not_to(rng, capsys):
+    x = rng.normal(size=(5000, 16)).astype(np.float32)
+    greedy_select(x, 1500, start=0, progress=True)
+    assert "greedy selection" in capsys.readouterr().err
+    greedy_select(x, 1500, start=0, progress=False)
+    assert capsys.readouterr().err == ""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_ALGORITHMS = ("greedy_select", "threshold_decay_select", "random_select", "PRUNE_MIN_ROWS")
+_ALGORITHMS = ("greedy_select", "threshold_decay_select", "random_select", "PRUNE_MIN_ROWS", "PRUNE_MIN_PICKS")
 #: how the threshold filter's starting tau is set from the pool when a config names a rule (None: twice-median-nn)
 TAU_RULES = ("radius", "twice-median-nn")
 
@@ -98,16 +98,17 @@ def _random(features, size, *, seed, **_):
     return np.sort(random_select(len(features), size, seed=seed))
 
 
-def _greedy(features, size, *, seed, start=None, **_):
+def _greedy(features, size, *, seed, start=None, progress=False, **_):
     from .algorithms import greedy_select
 
-    return greedy_select(features, size, start=start, seed=seed)
+    return greedy_select(features, size, start=start, seed=seed, progress=progress)
 
 
-def _threshold(features, size, *, seed, start=None, tau=None, alpha=0.9, **_):
+def _threshold(features, size, *, seed, start=None, tau=None, alpha=0.9, progress=False, **_):
     from .algorithms import threshold_decay_select
 
-    return threshold_decay_select(features, size, tau=starting_tau(tau, features), alpha=alpha, start=start, seed=seed)
+    return threshold_decay_select(features, size, tau=starting_tau(tau, features), alpha=alpha, start=start, seed=seed,
+                                  progress=progress)
 
 
 def _matched(features, size, *, seed, sources, real_share, **_):

@@ -14,11 +14,18 @@ import warnings
 import numpy as np
 import torch
 
-from .._arrays import as_tensor_matrix, check_size
-from ..threads import idle_core_threads
+from .._arrays import as_tensor_matrix, check_size, is_torch
+from ..threads import idle_core_threads, kernel_threads_for_numba
 
-#: greedy_select prunes with cluster bounds on the CPU once the pool has at least this many rows
-PRUNE_MIN_ROWS = 2048
+#: on the CPU, pools of at least this many rows run the compiled kernels, pruned by cluster bounds when the selection
+#: has at least ``PRUNE_MIN_PICKS`` picks (fewer do not repay fitting the clusters); smaller pools run torch's kernels
+#: (the book's pools, up to 2,048 rows, among them)
+PRUNE_MIN_ROWS = 4096
+PRUNE_MIN_PICKS = 64
+#: picks between two looks at the progress bar and at Ctrl-C (a batch runs compiled, without interruption)
+BATCH = 256
+#: seconds a selection runs before its progress bar appears
+PROGRESS_DELAY = 3.0
 
 
 def _first_pick(n: int, start, seed) -> int:
@@ -59,101 +66,153 @@ def random_select(features_or_n, size, *, seed=None) -> np.ndarray:
     return np.random.default_rng(seed).permutation(n)[:size].astype(np.int64)
 
 
-class _Clusters:
-    """Pool rows sorted by k-means cluster, with each cluster's centre and radius (for exact pruning)."""
-
-    def __init__(self, x: torch.Tensor, n_clusters: int, iters: int = 6):
-        gen = torch.Generator().manual_seed(0)
-        centres = x[torch.randperm(len(x), generator=gen)[:n_clusters]].clone()
-        x_sq = (x * x).sum(1)
-        for _ in range(iters):
-            label = torch.argmin(x_sq[:, None] - 2.0 * x @ centres.T + (centres * centres).sum(1)[None], 1)
-            counts = torch.bincount(label, minlength=len(centres))
-            sums = torch.zeros_like(centres).index_add_(0, label, x)
-            keep = counts > 0
-            centres = sums[keep] / counts[keep, None]
-        label = torch.argmin(x_sq[:, None] - 2.0 * x @ centres.T + (centres * centres).sum(1)[None], 1)
-        self.order = torch.argsort(label, stable=True)
-        self.label = label[self.order]
-        m = len(centres)
-        counts = torch.bincount(self.label, minlength=m)
-        self.starts = torch.cumsum(counts, 0) - counts
-        self.counts = counts
-        xs = x[self.order].double()
-        c64 = torch.zeros(m, x.shape[1], dtype=torch.float64).index_add_(0, self.label, xs)
-        self.centres = c64 / counts.clamp_min(1)[:, None].double()
-        dist = (xs - self.centres[self.label]).norm(dim=1)
-        self.radius = torch.zeros(m, dtype=torch.float64).scatter_reduce_(0, self.label, dist, "amax", include_self=False)
-
-    def rows_of(self, clusters: torch.Tensor) -> torch.Tensor:
-        """Sorted-order row positions of the given clusters."""
-        starts, counts = self.starts[clusters], self.counts[clusters]
-        offsets = torch.repeat_interleave(starts - (torch.cumsum(counts, 0) - counts), counts)
-        return torch.arange(int(counts.sum())) + offsets
-
-    def may_change(self, p64: torch.Tensor, cluster_max_sq: torch.Tensor) -> torch.Tensor:
-        """Clusters holding a row that could be closer to p than its current nearest pick.
-
-        Every row lies within ``radius`` of its centre, so its distance to p is at least
-        ``|p - centre| - radius``; a cluster whose bound exceeds its largest current min-distance is skipped.
-        The bound is shrunk by a relative 1e-6 so rounding can never skip a row that would change.
-        """
-        gap = (self.centres - p64).norm(dim=1) - self.radius
-        gap = gap - 1e-6 * (gap.abs() + self.radius + 1.0)
-        return torch.nonzero((gap <= 0) | (gap * gap <= cluster_max_sq)).flatten()
-
-
-def _greedy_plain(x: torch.Tensor, size: int, first: int) -> np.ndarray:
+def _greedy_torch(x: torch.Tensor, size: int, first: int) -> np.ndarray:
+    """Algorithm 1 on the tensor's device (a GPU): one matrix-vector product and a few element-wise kernels a pick,
+    no round trip to the host until the end (``argmax`` returns the first maximum: ties to the lowest index)."""
     x_sq = (x * x).sum(1)
     min_sq = torch.full((len(x),), math.inf, dtype=x.dtype, device=x.device)
-    picks = [first]
-    for _ in range(size - 1):
-        torch.minimum(min_sq, _sq_dist_to(x, x_sq, x[picks[-1]]), out=min_sq)
-        min_sq[picks[-1]] = -1.0
-        picks.append(_lowest_index_argmax(min_sq))
-    return np.asarray(picks, dtype=np.int64)
+    picks = torch.empty(size, dtype=torch.long, device=x.device)
+    picks[0] = first
+    for m in range(1, size):
+        p = x[picks[m - 1]]
+        torch.minimum(min_sq, _sq_dist_to(x, x_sq, p), out=min_sq)
+        min_sq.index_fill_(0, picks[m - 1:m], -1.0)
+        picks[m] = torch.argmax(min_sq)
+    return picks.cpu().numpy()
 
 
-def _greedy_pruned(x: torch.Tensor, size: int, first: int) -> np.ndarray:
-    cl = _Clusters(x, n_clusters=int(min(1024, max(16, 2 * math.sqrt(len(x))))))
-    xs = x[cl.order]
-    xs_sq = (xs * xs).sum(1)
-    position = torch.empty_like(cl.order)
-    position[cl.order] = torch.arange(len(x))
-    min_sq = torch.full((len(x),), math.inf, dtype=x.dtype)
-    cluster_max = torch.full((len(cl.counts),), math.inf, dtype=torch.float64)
-    picks, pos = [first], int(position[first])
-    for _ in range(size - 1):
-        p = xs[pos]
-        touched = cl.may_change(p.double(), cluster_max)
-        rows = cl.rows_of(touched)
-        min_sq[rows] = torch.minimum(min_sq[rows], _sq_dist_to(xs[rows], xs_sq[rows], p))
-        min_sq[pos] = -1.0
-        cluster_max[touched] = -1.0
-        cluster_max.scatter_reduce_(0, cl.label[rows], min_sq[rows].double(), "amax")
-        best = _lowest_index_argmax(cluster_max)
-        ties = torch.nonzero(cluster_max == cluster_max[best]).flatten()
-        cand = cl.rows_of(ties)
-        pos = int(cand[_lowest_index_argmax(min_sq[cand], cl.order[cand])])
-        picks.append(int(cl.order[pos]))
-    return np.asarray(picks, dtype=np.int64)
+def _progress(total: int, what: str, show: bool | None):
+    """A progress bar with the time left (tqdm, on stderr) that appears once a selection has run ``PROGRESS_DELAY``
+    seconds (at once with ``show=True``; never with ``show=False``)."""
+    if show is False:
+        return None
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=what, unit="pick", leave=False, file=sys.stderr, mininterval=0.5,
+                delay=0 if show else PROGRESS_DELAY)
 
 
-def greedy_select(features, size, *, start=None, seed=None, prune: bool | None = None) -> np.ndarray:
+def _batches(total: int, start: int = 1) -> list[tuple[int, int]]:
+    """Pick ranges small enough that a progress bar moves and Ctrl-C is answered within about a second."""
+    step = max(1, min(BATCH, total // 50 or 1))
+    return [(m, min(total, m + step)) for m in range(start, total, step)]
+
+
+def _prunes(n: int, size: int, prune: bool | None) -> bool:
+    if prune is None:
+        return n >= PRUNE_MIN_ROWS and size >= PRUNE_MIN_PICKS
+    return bool(prune)
+
+
+def _cpu_matrix(features) -> np.ndarray:
+    """A CPU pool as the kernels read it: float32 or float64, C-contiguous, checked (a float16 pool is widened to
+    float32, exactly; a float32 .npy memory map is read in place)."""
+    from .._arrays import as_matrix
+
+    return as_matrix(features, name="features")
+
+
+def _greedy_cpu(x: np.ndarray, size: int, first: int, prune: bool, show) -> np.ndarray:
+    from . import kernels
+
+    out = np.empty(size, np.int64)
+    out[0] = first
+    xsq = kernels.sq_norms(x)
+    min_d = np.full(len(x), np.inf, dtype=x.dtype)
+    if prune:
+        from .clusters import layout
+
+        tree = layout(x).tree
+        gamma = kernels.rounding_margin(x.dtype, x.shape[1])
+        k = len(tree[3])
+        cluster_max, cluster_arg = np.full(k, np.inf, dtype=x.dtype), np.full(k, -1, np.int64)
+        step = lambda m0, m1: kernels.greedy_pruned_steps(x, xsq, tree, min_d, cluster_max, cluster_arg,  # noqa: E731
+                                                          gamma, out, m0, m1)
+    else:
+        step = lambda m0, m1: kernels.greedy_plain_steps(x, xsq, min_d, out, m0, m1)  # noqa: E731
+    bar = _progress(size, "greedy selection", show)
+    try:
+        for m0, m1 in _batches(size):
+            step(m0, m1)
+            if bar is not None:
+                bar.update(m1 - m0)
+    finally:
+        if bar is not None:
+            bar.close()
+    return out
+
+
+def _threshold_cpu(x: np.ndarray, size: int, first: int, tau: float, alpha: float, prune: bool, show) -> np.ndarray:
+    from . import kernels
+
+    out = np.empty(size, np.int64)
+    xsq = kernels.sq_norms(x)
+    min_d = np.full(len(x), np.inf, dtype=x.dtype)
+    if prune:
+        from .clusters import layout
+
+        tree = layout(x).tree
+        gamma = kernels.rounding_margin(x.dtype, x.shape[1])
+        k = len(tree[3])
+        cluster_max, cluster_arg = np.full(k, np.inf, dtype=x.dtype), np.full(k, -1, np.int64)
+        kernels.add_pick(x, xsq, first, tree, min_d, cluster_max, cluster_arg, gamma)
+        top = lambda: float(cluster_max.max())  # noqa: E731
+        run = lambda got, tau2, i, budget: kernels.threshold_pruned_pass(  # noqa: E731
+            x, xsq, tree, min_d, cluster_max, cluster_arg, gamma, out, got, size, tau2, i, budget)
+    else:
+        kernels.add_pick_plain(x, xsq, first, min_d)
+        top = lambda: float(min_d.max())  # noqa: E731
+        run = lambda got, tau2, i, budget: kernels.threshold_plain_pass(x, xsq, min_d, out, got, size,  # noqa: E731
+                                                                         tau2, i, budget)
+    out[0], got = first, 1
+    bar = _progress(size, "threshold filter", show)
+    budget = max(1, min(BATCH, size // 50 or 1))
+    try:
+        while got < size:
+            if top() <= 0.0:
+                return _fill_duplicates(out[:got].tolist(), min_d, size)
+            while tau * tau >= top():
+                tau *= alpha
+            i = 0
+            while i < len(x) and got < size:
+                before = got
+                got, i = run(got, tau * tau, i, budget)
+                if bar is not None:
+                    bar.update(got - before)
+            tau *= alpha
+    finally:
+        if bar is not None:
+            bar.close()
+    return out
+
+
+def greedy_select(features, size, *, start=None, seed=None, prune: bool | None = None,
+                  progress: bool | None = None) -> np.ndarray:
     """Algorithm 1 (Greedy Selection, farthest-point): each pick maximises the min-distance to the earlier picks.
 
-    Ties go to the lowest index. ``prune`` (default: on for CPU pools of >= 2048 rows) skips k-means
-    clusters whose triangle-inequality bound shows no row can change; the picks are the same as without.
+    Ties go to the lowest index; distances are |x|^2 - 2 x.p + |p|^2 in the pool's precision (float16 widened to
+    float32). ``prune`` (default: on for CPU pools of >= ``PRUNE_MIN_ROWS`` rows and >= ``PRUNE_MIN_PICKS`` picks)
+    skips k-means clusters whose triangle-inequality bound shows no row can change; the picks are the same as the
+    plain pass's. A CUDA tensor runs the plain pass on its GPU. ``progress``: a bar for long selections (None: when
+    there are many picks; False: never).
     """
-    x = _work_dtype(as_tensor_matrix(features, name="features"))
+    if is_torch(features) and features.device.type == "cuda":
+        x = _work_dtype(as_tensor_matrix(features, name="features"))
+        size = check_size(size, len(x))
+        if prune:
+            raise ValueError("prune=True is implemented for CPU pools only; the GPU runs the plain pass")
+        with torch.no_grad():
+            return _greedy_torch(x, size, _first_pick(len(x), start, seed))
+    x = _cpu_matrix(features)
     size = check_size(size, len(x))
     first = _first_pick(len(x), start, seed)
-    if prune is None:
-        prune = x.device.type == "cpu" and len(x) >= PRUNE_MIN_ROWS and size > 1
-    if prune and x.device.type != "cpu":
-        raise ValueError("prune=True is implemented for CPU tensors only; pass prune=False on CUDA")
-    with torch.no_grad(), idle_core_threads():
-        return (_greedy_pruned if prune else _greedy_plain)(x, size, first)
+    if len(x) < PRUNE_MIN_ROWS and not prune:  # a small pool: torch's kernels, without loading the compiled ones
+        with torch.no_grad(), idle_core_threads():
+            return _greedy_torch(torch.from_numpy(np.array(x)), size, first)
+    with kernel_threads_for_numba():
+        return _greedy_cpu(x, size, first, _prunes(len(x), size, prune), progress)
 
 
 def _check_threshold_args(tau, alpha) -> None:
@@ -163,7 +222,8 @@ def _check_threshold_args(tau, alpha) -> None:
         raise ValueError(f"alpha must lie strictly between 0 and 1; got {alpha!r}")
 
 
-def threshold_decay_select(features, size, *, tau, alpha, start=None, seed=None) -> np.ndarray:
+def threshold_decay_select(features, size, *, tau, alpha, start=None, seed=None, prune: bool | None = None,
+                           progress: bool | None = None) -> np.ndarray:
     """Algorithm 2 (Threshold Decay Filter, App. C.1): admit, in index order, candidates farther than tau
     from every pick; after a pass that ends short of ``size``, multiply tau by alpha and pass again.
 
@@ -175,11 +235,19 @@ def threshold_decay_select(features, size, *, tau, alpha, start=None, seed=None)
     (distance 0, which no tau > 0 admits), the rest are taken in index order with a warning.
     """
     _check_threshold_args(tau, alpha)
-    x = _work_dtype(as_tensor_matrix(features, name="features"))
+    if is_torch(features) and features.device.type == "cuda":
+        x = _work_dtype(as_tensor_matrix(features, name="features"))
+        size = check_size(size, len(x))
+        with torch.no_grad():
+            return _threshold_passes(x, size, _first_pick(len(x), start, seed), float(tau), float(alpha))
+    x = _cpu_matrix(features)
     size = check_size(size, len(x))
     first = _first_pick(len(x), start, seed)
-    with torch.no_grad(), idle_core_threads():
-        return _threshold_passes(x, size, first, float(tau), float(alpha))
+    if len(x) < PRUNE_MIN_ROWS and not prune:  # a small pool: torch's kernels, without loading the compiled ones
+        with torch.no_grad(), idle_core_threads():
+            return _threshold_passes(torch.from_numpy(np.array(x)), size, first, float(tau), float(alpha))
+    with kernel_threads_for_numba():
+        return _threshold_cpu(x, size, first, float(tau), float(alpha), _prunes(len(x), size, prune), progress)
 
 
 def _threshold_passes(x: torch.Tensor, size: int, first: int, tau: float, alpha: float) -> np.ndarray:
@@ -212,8 +280,8 @@ def _threshold_passes(x: torch.Tensor, size: int, first: int, tau: float, alpha:
     return np.asarray(picks, dtype=np.int64)
 
 
-def _fill_duplicates(picks: list[int], min_sq: torch.Tensor, size: int) -> np.ndarray:
-    rest = torch.nonzero(min_sq >= 0).flatten()[: size - len(picks)].tolist()
+def _fill_duplicates(picks: list[int], min_sq, size: int) -> np.ndarray:
+    rest = np.flatnonzero(np.asarray(min_sq.cpu() if is_torch(min_sq) else min_sq) >= 0)[: size - len(picks)].tolist()
     warnings.warn(f"threshold_decay_select: {len(rest)} remaining candidates duplicate earlier picks; "
                   "taken in index order", RuntimeWarning, stacklevel=3)
     return np.asarray(picks + rest, dtype=np.int64)

@@ -8,7 +8,8 @@
 - DDPM sampling image-steps/s at batch 1,024 (a few of the 1,000 steps);
 - DINOv2-small CLS features img/s (its weights when cached, else random weights in the same architecture);
 - exact 1-NN of 65,536 x 384 queries against 32,768 x 384 (faiss-gpu when installed, else the torch backend);
-- greedy selection of 32,768 of 65,536 x 384 on the GPU.
+- greedy selection of 32,768 of 65,536 x 384 and of 32,768 of 1,048,576 x 384 on the GPU (a clustered pool: 200
+  centres from N(0, 16 I), each row a centre plus N(0, I)), with the first 1,000 picks checked against the CPU's.
 
 ``--cpu-smoke`` runs every part at tiny sizes on the CPU (the tests do), so the script is known to work before a
 GPU hour is spent. ``collapse_lib.cost`` reads the JSON (results/gpu/gpu_check.json) for the paper profile's hours.
@@ -29,9 +30,9 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 FULL = {"batch": 128, "steps": 10, "sample_batch": 1024, "sample_steps": 5, "dinov2_batch": 256, "dinov2_images": 2048,
-        "nn": (65536, 32768, 384), "greedy": (65536, 32768, 384)}
+        "nn": (65536, 32768, 384), "greedy": (65536, 32768, 384), "greedy_large": (1048576, 32768, 384)}
 SMOKE = {"batch": 2, "steps": 1, "sample_batch": 4, "sample_steps": 2, "dinov2_batch": 2, "dinov2_images": 2,
-         "nn": (512, 256, 384), "greedy": (512, 64, 384)}
+         "nn": (512, 256, 384), "greedy": (512, 64, 384), "greedy_large": (8192, 256, 384)}
 
 
 def _sync(device: torch.device) -> None:
@@ -140,18 +141,30 @@ def nn_rate(size: dict) -> dict:
             "seconds": time.perf_counter() - t0}
 
 
-def greedy_rate(size: dict, device: torch.device) -> dict:
-    """Greedy (farthest-point) selection on the device."""
+def _blobs(n: int, d: int, centres: int = 200, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    c = rng.normal(0, 4, size=(centres, d)).astype(np.float32)
+    return c[rng.integers(0, centres, n)] + rng.normal(size=(n, d)).astype(np.float32)
+
+
+def greedy_rate(size: dict, device: torch.device, which: str = "greedy") -> dict:
+    """Greedy (farthest-point) selection on the device; the first 1,000 picks against the CPU's (a float sum on a GPU
+    rounds differently, so a near tie may go the other way: the check says how many agree)."""
     from collapse_lib.selection import greedy_select
 
-    n, k, d = size["greedy"]
-    x = torch.from_numpy(np.random.default_rng(0).normal(size=(n, d)).astype(np.float32)).to(device)
+    n, k, d = size[which]
+    pool = _blobs(n, d)
+    x = torch.from_numpy(pool).to(device)
     greedy_select(x[:1000], 10, start=0)  # warm-up
     _sync(device)
     t0 = time.perf_counter()
-    greedy_select(x, k, start=0)
+    picks = greedy_select(x, k, start=0)
     _sync(device)
-    return {"pool": n, "picks": k, "dim": d, "device": device.type, "seconds": time.perf_counter() - t0}
+    seconds = time.perf_counter() - t0
+    head = min(1000, k)
+    cpu = greedy_select(pool, head, start=0, progress=False)
+    return {"pool": n, "picks": k, "dim": d, "device": device.type, "seconds": seconds, "picks_per_s": k / seconds,
+            "first_picks_equal_cpu": int(np.sum(picks[:head] == cpu)), "compared": head}
 
 
 def _train_variants(device: torch.device, smoke: bool) -> list[tuple]:
@@ -179,6 +192,7 @@ def run(smoke: bool, budget_s: float) -> dict:
     out["dinov2"] = _guarded(dinov2_rate, size, device)
     out["nn"] = _guarded(nn_rate, size)
     out["greedy"] = _guarded(greedy_rate, size, device)
+    out["greedy_large"] = _guarded(greedy_rate, size, device, "greedy_large")
     out["seconds"] = time.perf_counter() - start
     return out
 

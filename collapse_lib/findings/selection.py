@@ -7,11 +7,11 @@ from typing import TypedDict
 
 import pandas as pd
 
-from ..words import METRICS, mark, number, p_value, value_range
+from ..words import METRICS, mark, number, value_range
 from .claim import Evidence, Finding, Row, Verdict
 from .common import arm, quality_gate, spread
 from .rule import composite, gate_all, gated, paired, seed_test
-from .wording import quality, ratio_words, test_short, test_words
+from .wording import p_of, quality, ratio_words, test_short, test_words
 
 PARADIGMS = ("accumulate-subsample", "replace")
 COMPARED = {"entropy": "higher", "gs": "higher", "fd": "lower"}
@@ -148,7 +148,7 @@ class SectionFive(Finding[SectionFiveResult]):
                     + " (the paper: 44.7 for greedy against 75.7 for vanilla at iteration 8)"))
         for paradigm, per in r["over_iterations"].items():
             out.append((None, f"{paradigm}, greedy against vanilla on the FD at every iteration: " + ", ".join(
-                f"n = {n}: {number(t['mean'], '.1f')} ({mark(t['state'])} {p_value(t['p'])})" for n, t in per.items())))
+                f"n = {n}: {number(t['mean'], '.1f')} ({mark(t['state'])} {p_of(t)})" for n, t in per.items())))
         out += _control_lines(r["controls"])
         return out
 
@@ -179,7 +179,7 @@ class SectionFive(Finding[SectionFiveResult]):
         """Greedy − vanilla on the FD at every iteration, paired by seed: mean difference, interval, p and state."""
         rows = {(paradigm, int(n)): {"greedy − vanilla FD": number(t["mean"], ".1f"),
                                      "95% interval": f"{number(t['ci_low'], '.1f')} to {number(t['ci_high'], '.1f')}",
-                                     "p": p_value(t["p"]), "state": f"{mark(t['state'])} {t['state']}"}
+                                     "p": p_of(t), "state": f"{mark(t['state'])} {t['state']}"}
                 for paradigm, per in r["over_iterations"].items() for n, t in per.items()}
         out = pd.DataFrame(rows).T
         out.index.names = ["paradigm", "iteration"]
@@ -196,7 +196,7 @@ def _kid(claim: dict) -> str:
     kid, fd = claim["kid"], claim["parts"]["fd"]
     agree = "agrees" if kid["state"] == fd["state"] else f"disagrees: the KID comparison is {kid['state']}"
     return (f"; KID {number(kid['mean_a'], '.1f')} against {number(kid['mean_b'], '.1f')} "
-            f"({agree}, {p_value(kid['p'])})")
+            f"({agree}, {p_of(kid)})")
 
 
 def _share_note(r: dict, paradigm: str, selector: str) -> str:
@@ -223,7 +223,7 @@ def _control_lines(controls: dict) -> list[Verdict]:
         out.append((None, "control, accumulate-subsample: a uniform draw that keeps greedy's real share at every "
                     f"iteration (the matched control); greedy against it: FD {number(fd['mean_a'], '.1f')} against "
                     f"{number(fd['mean_b'], '.1f')} ({fd['state']}, {test_words(fd, '.1f', 'difference')}), entropy "
-                    f"{entropy['state']} ({p_value(entropy['p'])}); the matched control against vanilla: FD "
+                    f"{entropy['state']} ({p_of(entropy)}); the matched control against vanilla: FD "
                     f"{m['matched_vs_vanilla']['state']} ({test_words(m['matched_vs_vanilla'], '.1f', 'difference')})"))
     if "feature" in controls:
         f = controls["feature"]

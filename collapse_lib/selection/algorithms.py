@@ -124,7 +124,8 @@ def _greedy_cpu(x: np.ndarray, size: int, first: int, prune: bool, show) -> np.n
     if prune:
         from .clusters import layout
 
-        tree = layout(x).tree
+        with idle_core_threads():  # torch's kernels fit the clusters, on the idle cores only
+            tree = layout(x).tree
         gamma = kernels.rounding_margin(x.dtype, x.shape[1])
         k = len(tree[3])
         cluster_max, cluster_arg = np.full(k, np.inf, dtype=x.dtype), np.full(k, -1, np.int64)
@@ -153,7 +154,8 @@ def _threshold_cpu(x: np.ndarray, size: int, first: int, tau: float, alpha: floa
     if prune:
         from .clusters import layout
 
-        tree = layout(x).tree
+        with idle_core_threads():  # torch's kernels fit the clusters, on the idle cores only
+            tree = layout(x).tree
         gamma = kernels.rounding_margin(x.dtype, x.shape[1])
         k = len(tree[3])
         cluster_max, cluster_arg = np.full(k, np.inf, dtype=x.dtype), np.full(k, -1, np.int64)

@@ -167,3 +167,28 @@ def chapter_glance(profile: str, rows: list[Row], beyond_paper: bool = False) ->
         test = f" ({row.test})" if row.test else ""
         lines.append(f"- **{row.claim}: {STATE_WORDS[row.status]}{test}.** {paper}. Ours: {row.ours}.{under}")
     return "\n".join([*lines, "```", ""])
+
+
+#: the README's generated block: scripts/summary.py writes the cpu profile's claims between these lines
+README_START, README_END = "<!-- claims: written by scripts/summary.py from results/cpu/ -->", "<!-- end of claims -->"
+
+
+def readme_block(profile: str, results: dict, chapters) -> str:
+    """The README's account of what holds: the headline and a line per claim with its state and deciding test, from
+    the results (no number typed by hand)."""
+    head = headline(results, chapters)
+    lines = [README_START, "", f"At this scale **{_counts(head)}** ([summary](book/summary.md)):", "",
+             "| claim | the paper | state | test (p; mean effect and its 95% interval) |", "|---|---|---|---|"]
+    for c, row in claim_rows(results, chapters):
+        lines.append(f"| [{row.claim}](book/{c.name}.ipynb) | {row.paper} | {STATE_WORDS[row.status]} | "
+                     f"{row.test or '—'} |")
+    return "\n".join([*lines, "", README_END])
+
+
+def with_readme_block(readme: str, block: str) -> str:
+    """``readme`` with its generated block replaced by ``block`` (unchanged when it has no such block)."""
+    start, end = readme.find(README_START), readme.find(README_END)
+    if start < 0 or end < 0:
+        return readme
+    return readme[:start] + block + readme[end + len(README_END):]
+

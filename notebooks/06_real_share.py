@@ -23,8 +23,9 @@
 # ```
 #
 # Every training item in a run carries its source (real, or generation $j$), so the shares below are counted
-# from provenance. Check for this profile: greedy's real share exceeds $1/n$ at every iteration from the
-# third on, for every seed. The runs are those of the Section 5 chapter (shared through the run cache).
+# from provenance. **The check**, by the book's rule over the seeds: the smallest margin of greedy's real share
+# over $1/n$, from the third iteration on, is above zero. The runs are those of the Section 5 chapter (six seeds,
+# eight iterations), read from its rows and run folders.
 
 # %% tags=["parameters"]
 profile = "smoke"  # the profile whose chapter 05 runs are read (results/<profile>/metrics.csv)

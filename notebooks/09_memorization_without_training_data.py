@@ -29,11 +29,11 @@
 # For every model of the Finding I runs we read the hidden activation of its last residual block on its own
 # samples, noised to a low level (timestep 50 of 1,000), and score each sample's spikiness: the standard
 # deviation over units of the activation's magnitudes, normalized to unit length and scaled by $\sqrt{d}$
-# (0: every unit equally active; near 1: one unit carries it all). The check: spikiness tells the near-copies
-# (the test of Finding I, near-duplicates merged) from the other samples with an AUC of at least 0.7, its 95%
-# bootstrap interval above 0.5. Pooled over iterations the AUC also absorbs the trend across iterations (later
-# iterations hold both more copies and different models), so the AUC within each iteration is shown beside it.
-# Samples stored on the grey levels (the primary storage), every seed.
+# (0: every unit equally active; near 1: one unit carries it all). **The check**, by the book's rule over the
+# seeds: within each seed, spikiness tells the near-copies (the test of Finding I, near-duplicates merged) from the
+# other samples with an AUC above 0.7. Pooled over iterations the AUC also absorbs the trend across iterations
+# (later iterations hold both more copies and different models), so the AUC within each iteration is shown beside
+# it. Samples stored on the grey levels (the primary storage), every seed.
 
 # %% tags=["parameters"]
 profile = "smoke"  # the profile whose chapter 01 and 05 runs are read (results/<profile>/metrics.csv)

@@ -78,6 +78,10 @@ def main() -> None:
     gpu_done = (ROOT / "results" / "gpu" / "gpu_check.json").is_file()
     (Path(args.out).parent / "glance.md").write_text(summary.glance(args.profile, results, chapters.judged(),
                                                                     paper_done, gpu_done))
+    if args.profile == "cpu" and Path(args.out).resolve() == (ROOT / "book" / "summary.md").resolve():
+        readme = ROOT / "README.md"
+        readme.write_text(summary.with_readme_block(readme.read_text(),
+                                                    summary.readme_block(args.profile, results, chapters.judged())))
     story_figure(args.profile, Path(args.out).parent / "figures" / "story.png")
     loop_figure(Path(args.out).parent / "figures" / "loop.png")
 

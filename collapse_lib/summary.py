@@ -8,7 +8,7 @@ A judged chapter's finding gives its claims as ``Row``s (``Finding.rows``); ``re
 from __future__ import annotations
 
 from .findings import CONTRADICTED, HOLDS, INCONCLUSIVE, MAX_FD_OVER_FLOOR, MIN_TRACE_RATIO, UNTESTABLE, Row, learned_data
-from .findings.rule import ALPHA, PERMUTATION_FROM
+from .findings.rule import ALPHA, INTERVAL, PERMUTATION_FROM
 from .words import DATA_NAMES, FEATURE_NAMES, denoiser_words, mark, number
 
 #: how a table, a glance box and a sentence name each state
@@ -178,7 +178,7 @@ def readme_block(profile: str, results: dict, chapters) -> str:
     the results (no number typed by hand)."""
     head = headline(results, chapters)
     lines = [README_START, "", f"At this scale **{_counts(head)}** ([summary](book/summary.md)):", "",
-             "| claim | the paper | state | test (p; mean effect and its 95% interval) |", "|---|---|---|---|"]
+             f"| claim | the paper | state | test (p; mean effect and its {INTERVAL}) |", "|---|---|---|---|"]
     for c, row in claim_rows(results, chapters):
         lines.append(f"| [{row.claim}](book/{c.name}.ipynb) | {row.paper} | {STATE_WORDS[row.status]} | "
                      f"{row.test or '—'} |")

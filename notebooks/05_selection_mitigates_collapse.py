@@ -93,7 +93,7 @@ fig = plots.metric_over_iterations(table, "entropy", hue="selector", col="paradi
 # %% [markdown]
 # ## Greedy against vanilla, seed by seed, at every iteration
 # The claims are judged at the last iteration; this table shows the same paired comparison of the Fréchet
-# distance at each one: the mean difference greedy − vanilla over seeds, its 95% interval and the state.
+# distance at each one: the mean difference greedy − vanilla over seeds, its 90% interval and the state.
 
 # %%
 run.closing_table

@@ -76,3 +76,37 @@ def test_a_composite_with_one_part_reversed_is_contradicted():
     assert composite([HOLDS, INCONCLUSIVE, HOLDS]) == INCONCLUSIVE
     assert composite([HOLDS, CONTRADICTED, INCONCLUSIVE]) == CONTRADICTED
     assert composite([HOLDS, UNTESTABLE]) == UNTESTABLE and gated(HOLDS, False) == UNTESTABLE
+
+
+def test_the_interval_is_the_tests_own():
+    """A claim holds exactly when its interval lies on the paper's side, contradicted exactly when it lies on the
+    other side, for both tests and both directions (random effects, many draws)."""
+    rng = np.random.default_rng(0)
+    for n in (3, 4, 6, 8):
+        for _ in range(150):
+            x = rng.normal(rng.normal(0, 1), 1, size=n)
+            for better in ("higher", "lower"):
+                r = seed_test(dict(enumerate(x)), better=better)
+                paper_side = r["ci_low"] > 0 if better == "higher" else r["ci_high"] < 0
+                other_side = r["ci_high"] < 0 if better == "higher" else r["ci_low"] > 0
+                assert (r["state"] == HOLDS) == paper_side and (r["state"] == CONTRADICTED) == other_side, (n, x, r)
+
+
+def test_the_sign_flip_interval_inverts_the_test_written_plainly():
+    x = np.array([3.0, -1.0, 2.0, 0.5, -0.2, 1.5])
+    r = seed_test(dict(enumerate(x)), better="higher")
+
+    def p_above(mu):  # the one-sided sign-flip p of the mean effect exceeding mu, over all 64 patterns
+        y = x - mu
+        return np.mean([np.mean(np.array(s) * y) >= y.mean() - 1e-12 for s in itertools.product((1, -1), repeat=6)])
+
+    def p_below(mu):  # the same test the other way
+        y = mu - x
+        return np.mean([np.mean(np.array(s) * y) >= y.mean() - 1e-12 for s in itertools.product((1, -1), repeat=6)])
+
+    grid = np.linspace(-3, 4, 1401)
+    kept = [mu for mu in grid if p_above(mu) >= 0.05 and p_below(mu) >= 0.05]  # rejected neither way
+    step = grid[1] - grid[0]
+    assert r["ci_low"] - step <= min(kept) and max(kept) <= r["ci_high"] + step
+    assert abs(min(kept) - r["ci_low"]) <= step and abs(max(kept) - r["ci_high"]) <= step
+    assert r["ci_low"] < x.mean() < r["ci_high"]

@@ -6,7 +6,9 @@ or a change within one arm, in the paper's direction when positive) and asks whe
 
 - with fewer than ``PERMUTATION_FROM`` seeds, the paired one-sided t-test; from that many on, the exact sign-flip
   permutation test of the mean (all 2^n sign patterns; no normality assumed, p reaches 1/2^n);
-- beside it, the mean effect with its 95% t-interval.
+- beside it, the mean effect with the interval of the same test: the mean effects it would not reject either way
+  at ``ALPHA`` (for the t-test the 90% t-interval, for the sign-flip test the interval read off the subset means),
+  so a claim holds exactly when its interval lies on the paper's side.
 
 A claim *holds* when p < ``ALPHA`` in the paper's direction, is *contradicted* when p < ``ALPHA`` the other way,
 and is *inconclusive* otherwise: too few seeds to decide is never a failure. It is *not testable* when its first
@@ -30,9 +32,13 @@ STATES = (HOLDS, INCONCLUSIVE, CONTRADICTED, UNTESTABLE)
 ALPHA = 0.05
 #: from this many seeds on the exact sign-flip permutation test decides (p can then reach 1/64)
 PERMUTATION_FROM = 6
+#: the two-sided level of the interval whose ends are the one-sided tests' bounds at ALPHA
+LEVEL = 1 - 2 * ALPHA
+#: the interval's name on every page
+INTERVAL = f"{round(100 * LEVEL)}% interval"
 
 
-def _t_interval(x: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+def _t_interval(x: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
     if len(x) < 2:
         return float("nan"), float("nan")
     half = stats.t.ppf(0.5 + level / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
@@ -58,6 +64,17 @@ def _sign_flip_p(x: np.ndarray) -> float:
     return float(np.mean(means >= x.mean() - 1e-12 * max(1.0, abs(x.mean()))))
 
 
+def _sign_flip_interval(x: np.ndarray) -> tuple[float, float]:
+    """The sign-flip test inverted: shifted by mu, the one-sided p counts the observed pattern and every non-empty
+    subset of seeds whose mean is at most mu, so the mu it rejects at ALPHA lie below the k-th smallest subset mean
+    (k the least count with p >= ALPHA); the upper end is the k-th largest, by symmetry."""
+    n = len(x)
+    subsets = np.array(list(itertools.product((0.0, 1.0), repeat=n)))[1:]
+    means = np.sort(subsets @ x / subsets.sum(axis=1))
+    k = max(1, int(np.ceil(ALPHA * 2 ** n - 1 - 1e-9)))
+    return float(means[k - 1]), float(means[-k])
+
+
 def state_of(p: float, p_other: float) -> str:
     if p == p and p < ALPHA:
         return HOLDS
@@ -69,7 +86,7 @@ def state_of(p: float, p_other: float) -> str:
 def seed_test(effects: Mapping[int, float], *, better: str = "higher", null: float = 0.0) -> dict:
     """Judge per-seed effects (``{seed: value}``) by the rule: ``better`` says which way the paper points
     ("higher": the value exceeds ``null``; "lower": it falls below it). Returns the per-seed values, their mean with
-    a 95% interval, the method, p in the paper's direction and the other way, and the state."""
+    its interval, the method, p in the paper's direction and the other way, and the state."""
     if better not in ("higher", "lower"):
         raise ValueError(f"better: 'higher' or 'lower', got {better!r}")
     per_seed = {int(s): float(v) for s, v in effects.items() if v is not None and v == v}
@@ -78,7 +95,9 @@ def seed_test(effects: Mapping[int, float], *, better: str = "higher", null: flo
     method = "sign-flip permutation" if len(x) >= PERMUTATION_FROM else "paired t-test"
     test = _sign_flip_p if len(x) >= PERMUTATION_FROM else _t_p
     p, p_other = (test(x), test(-x)) if len(x) else (float("nan"), float("nan"))
-    lo, hi = _t_interval(raw)
+    lo, hi = (_sign_flip_interval(x) if len(x) >= PERMUTATION_FROM else _t_interval(x)) if len(x) else (np.nan,) * 2
+    sign = 1.0 if better == "higher" else -1.0
+    lo, hi = sorted((null + sign * lo, null + sign * hi))
     return {"per_seed": per_seed, "mean": float(raw.mean()) if len(raw) else float("nan"), "ci_low": lo,
             "ci_high": hi, "null": null, "better": better, "n": len(x), "method": method, "p": p,
             "p_other": p_other, "state": state_of(p, p_other)}
@@ -95,7 +114,7 @@ def paired(a: Mapping[int, float], b: Mapping[int, float], *, better: str) -> di
 
 
 def ratio(a: Mapping[int, float], b: Mapping[int, float]) -> dict:
-    """The geometric mean over seeds of a / b with a 95% t-interval on the log scale (undefined when a value is not
+    """The geometric mean over seeds of a / b with its t-interval on the log scale (undefined when a value is not
     positive)."""
     pairs = [(a[s], b[s]) for s in a if s in b]
     if not pairs or any(x <= 0 or y <= 0 for x, y in pairs):

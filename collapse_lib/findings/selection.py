@@ -10,7 +10,7 @@ import pandas as pd
 from ..words import METRICS, mark, number, value_range
 from .claim import Evidence, Finding, Row, Verdict
 from .common import arm, quality_gate, spread
-from .rule import composite, gate_all, gated, paired, seed_test
+from .rule import INTERVAL, composite, gate_all, gated, paired, seed_test
 from .wording import p_of, quality, ratio_words, test_short, test_words
 
 PARADIGMS = ("accumulate-subsample", "replace")
@@ -178,7 +178,7 @@ class SectionFive(Finding[SectionFiveResult]):
     def table(self, r: SectionFiveResult) -> pd.DataFrame:
         """Greedy − vanilla on the FD at every iteration, paired by seed: mean difference, interval, p and state."""
         rows = {(paradigm, int(n)): {"greedy − vanilla FD": number(t["mean"], ".1f"),
-                                     "95% interval": f"{number(t['ci_low'], '.1f')} to {number(t['ci_high'], '.1f')}",
+                                     INTERVAL: f"{number(t['ci_low'], '.1f')} to {number(t['ci_high'], '.1f')}",
                                      "p": p_of(t), "state": f"{mark(t['state'])} {t['state']}"}
                 for paradigm, per in r["over_iterations"].items() for n, t in per.items()}
         out = pd.DataFrame(rows).T

@@ -4,6 +4,7 @@ models' quality, a value per training-set size."""
 from __future__ import annotations
 
 from ..words import CONTRADICTED, HOLDS, number, p_value, value_range
+from .rule import INTERVAL
 
 
 def p_of(t: dict) -> str:
@@ -22,7 +23,7 @@ def test_words(t: dict, spec: str = ".2f", what: str = "mean") -> str:
     """A test (``rule.seed_test``) in words: the mean effect with its interval, p and the method over n seeds."""
     if not t["n"]:
         return "no seed to judge"
-    return (f"{what} {number(t['mean'], spec)} (95% interval {number(t['ci_low'], spec)} to {number(t['ci_high'], spec)}), "
+    return (f"{what} {number(t['mean'], spec)} ({INTERVAL} {number(t['ci_low'], spec)} to {number(t['ci_high'], spec)}), "
             f"{p_of(t)} ({t['method']}, {seeds(t['n'])})")
 
 
@@ -41,7 +42,7 @@ def weakest(tests) -> dict:
 
 
 def ratio_words(r: dict) -> str:
-    return f"{number(r['mean'])} (95% interval {number(r['ci_low'])} to {number(r['ci_high'])})"
+    return f"{number(r['mean'])} ({INTERVAL} {number(r['ci_low'])} to {number(r['ci_high'])})"
 
 
 def per_seed(t: dict, spec: str = ".2f") -> str:

@@ -120,10 +120,13 @@ def _storages(table: pd.DataFrame) -> pd.Series:
     return table["quantize_samples"].map(Storage.of)
 
 
-def _lines(ax, table: pd.DataFrame, metric: str, hue: str, floor: str | None, log: bool = False) -> bool:
+def _lines(ax, table: pd.DataFrame, metric: str, hue: str, floor: str | None, log: bool = False,
+           style: tuple[list, dict, dict] | None = None) -> bool:
     """One line per hue value (and storage, dashed for float32); the band spans the seeds. On a log axis a value
-    of 0 is drawn at the axis floor as a hollow triangle. Returns whether any zero was drawn."""
-    values, colors, names = _hue_style(table, hue)
+    of 0 is drawn at the axis floor as a hollow triangle. ``style``: the hue values, colours and names of the
+    whole figure (so each value keeps its colour in every panel). Returns whether any zero was drawn."""
+    values, colors, names = style or _hue_style(table, hue)
+    values = [v for v in values if (table[hue] == v).any()]
     storage = _storages(table)
     several = storage.nunique() > 1
     positive = table.loc[table[metric] > 0, metric]
@@ -156,12 +159,32 @@ def _note_far_value(ax, value: float, label: str) -> None:
 
 
 def _finish_legend(ax, floor: bool, zeros: bool) -> None:
+    _legend_keys(ax, floor, zeros)
+    legend_outside(ax)
+
+
+def _legend_keys(ax, floor: bool, zeros: bool) -> None:
+    """The keys of the dotted floors and of the zeros drawn at the axis floor, added to ``ax``'s legend."""
     if floor:
-        ax.plot([], [], color="0.35", ls=":", lw=1.1, label="each size's real floor (dotted, its colour)")
+        ax.plot([], [], color="0.35", ls=":", lw=1.1, label="the real data's floor (dotted, in each line's colour)")
     if zeros:
         ax.scatter([], [], marker="v", s=42, facecolor="white", edgecolor="0.35",
                    label="0: every sample an exact copy\n(drawn at the axis floor)")
-    legend_outside(ax)
+
+
+def _legend_below(fig, axes, floor: bool, zeros: bool) -> None:
+    """One legend for stacked panels, below them across the figure's width: every line of every panel once (a
+    panel may hold arms the others lack), so the panels keep the page's whole width."""
+    _legend_keys(axes[0], floor, zeros)
+    seen = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            seen.setdefault(label, handle)
+    rows = -(-len(seen) // 2)
+    height = fig.get_size_inches()[1]
+    fig.legend(list(seen.values()), list(seen), loc="lower center", ncol=2, frameon=False, fontsize=9,
+               bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, min(0.45, (0.24 * rows + 0.1) / height), 1, 1))
 
 
 def metric_over_iterations(table: pd.DataFrame, metric: str, *, hue: str, col: str | None = None, log: bool = False,
@@ -169,33 +192,41 @@ def metric_over_iterations(table: pd.DataFrame, metric: str, *, hue: str, col: s
                            floor: str | None = None, noise: str | None = None, title: str | None = None,
                            width: float | None = None):
     """Mean over seeds (band: min..max over seeds) of one metric per iteration, one line per ``hue`` value, dashed
-    for float32 storage where the table holds both storages; panels stack when ``col`` is given.
+    for float32 storage where the table holds both storages; panels stack when ``col`` is given, sharing one
+    y label and one legend below them.
 
     ``ref_lines``: label -> y drawn as grey lines; ``floor``: a column drawn as a dotted line in each hue's colour
     (e.g. ``fd_floor``); ``noise``: a column whose far value (e.g. ``fd_noise``) is written on the axes.
     """
     data = table.dropna(subset=[metric])
     panels = [None] if col is None else sorted(data[col].unique(), key=str)
-    fig, axes = plt.subplots(len(panels), 1, figsize=(width or 6.4, 3.1 * len(panels)), squeeze=False, sharex=True)
-    zeros = False
+    stacked = len(panels) > 1
+    fig, axes = plt.subplots(len(panels), 1, figsize=(width or 6.4, 3.1 * len(panels) + 0.6 * stacked),
+                             squeeze=False, sharex=True)
+    style, zeros = _hue_style(data, hue), False
     for ax, panel in zip(axes[:, 0], panels, strict=True):
         part = data if panel is None else data[data[col] == panel]
-        zeros |= _lines(ax, part, metric, hue, floor, log)
+        zeros |= _lines(ax, part, metric, hue, floor, log, style)
         for (label, y), ls in zip((ref_lines or {}).items(), ("--", "-.", (0, (1, 3))), strict=False):
             ax.axhline(y, color="0.4", ls=ls, lw=1.2, label=label)
         if noise is not None:
             _note_far_value(ax, part[noise].mean(), "per-pixel Gaussian noise scores")
         if log:
             log_axis(ax)
-        ax.set_ylabel(ylabel or axis_label(metric))
+        if not stacked:
+            ax.set_ylabel(ylabel or axis_label(metric))
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         if panel is not None:
             ax.set_title(str(panel))
     axes[-1, 0].set_xlabel("iteration $n$")
-    _finish_legend(axes[0, 0], floor is not None, zeros)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    if stacked:
+        fig.supylabel(ylabel or axis_label(metric), fontsize=plt.rcParams["axes.labelsize"])
+        _legend_below(fig, list(axes[:, 0]), floor is not None, zeros)
+    else:
+        _finish_legend(axes[0, 0], floor is not None, zeros)
+        fig.tight_layout()
     return fig
 
 

@@ -58,12 +58,20 @@ def headline(results: dict, chapters) -> dict:
 
 
 def _counts(head: dict) -> str:
-    """'6 of the paper's 12 claims hold, 3 are inconclusive, 2 are contradicted and 1 cannot be judged'."""
-    rest = [f"{head[INCONCLUSIVE]} {'is' if head[INCONCLUSIVE] == 1 else 'are'} inconclusive",
-            f"{head[CONTRADICTED]} {'is' if head[CONTRADICTED] == 1 else 'are'} contradicted",
-            f"{head[UNTESTABLE]} cannot be judged at this scale"]
+    """'6 of the paper's 12 claims hold, 3 are inconclusive, 2 are contradicted and 1 cannot be judged at this
+    scale' (a state no claim is in is left out)."""
+    def are(n: int) -> str:
+        return "is" if n == 1 else "are"
+
+    rest = [f"{n} {are(n)} {word}" for n, word in ((head[INCONCLUSIVE], "inconclusive"),
+                                                   (head[CONTRADICTED], "contradicted")) if n]
+    if head[UNTESTABLE]:
+        rest.append(f"{head[UNTESTABLE]} cannot be judged at this scale")
     verb = "holds" if head[HOLDS] == 1 else "hold"
-    return f"{head[HOLDS]} of the paper's {head['total']} claims {verb}, {', '.join(rest[:-1])} and {rest[-1]}"
+    first = f"{head[HOLDS]} of the paper's {head['total']} claims {verb}"
+    if not rest:
+        return first
+    return f"{', '.join([first, *rest[:-1]])} and {rest[-1]}"
 
 
 def render(profile: str, results: dict, chapters) -> str:

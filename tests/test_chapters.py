@@ -142,7 +142,7 @@ def test_a_toy_claim_and_chapter_run_end_to_end(toy_chapter, tmp_path):
     assert set(table.experiment) == {"toy"} and len(table) == 4
     assert "training set sizes" in run.settings.data.setting.tolist()
     page = summary.render("smoke", {"zz_toy": written}, [toy_chapter])
-    assert "Toy: GS falls" in page and "0 of the paper's 1 claims hold, 1 is inconclusive" in page
+    assert "Toy: GS falls" in page and "0 of the paper's 1 claims hold and 1 is inconclusive" in page
     assert HOLDS != CONTRADICTED
 
 

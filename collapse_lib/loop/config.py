@@ -47,7 +47,7 @@ class RunConfig:
     data_root: str | None = None  # folder with the dataset's files (cifar10, imagefolder)
     image_size: int | None = None  # resize/pad images to this side length
     n_train: int = 128  # N = |D_n|, the training-set size of every iteration
-    subset_seed: int = 0  # seed of the nested real subsets (fixed across runs so sizes nest)
+    subset_seed: int = 0  # seed of the nested real subsets (the sizes of one seed nest; the book gives each seed its own)
     # the loop
     iterations: int = 2  # training/generation cycles
     paradigm: str = "replace"  # replace | accumulate | accumulate-subsample

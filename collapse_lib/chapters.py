@@ -133,7 +133,14 @@ class ChapterRun:
 
         config = experiments.runs_config(self.table).to_dict()
         extra = {k: v for k, v in self.parameters.items() if k in self.chapter._gather_parameters()}
-        return settings_table(self.profile, config, **self.chapter.experiments_read()[0].describe(self.table), **extra)
+        first, *others = self.chapter.experiments_read()
+        for e in others:  # a further experiment read, not one run after the first (those share its settings)
+            if e not in first.chain() and e.name in self.tables:
+                described = e.describe(self.tables[e.name])
+                extra[f"also read: the {e.name} runs"] = "; ".join(
+                    f"{k.replace('_', ' ')} {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                    for k, v in described.items())
+        return settings_table(self.profile, config, **first.describe(self.table), **extra)
 
     def runs_by(self, key: str = "n_train", *, experiment: str | None = None, **match) -> dict:
         """The run folder of each value of ``key`` (the first seed) among one experiment's rows that match ``match``."""

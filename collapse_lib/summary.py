@@ -19,13 +19,15 @@ ORDER = (HOLDS, INCONCLUSIVE, CONTRADICTED, UNTESTABLE)
 
 def _quality_rows(results: dict, titles: dict) -> list[str]:
     """One row per chapter that trains models and size: did its first models learn the data?"""
-    lines = ["| chapter | N | trace ratio | FD / real floor | near-copies | learned |", "|---|---|---|---|---|---|"]
+    lines = ["| chapter | N | storage | trace ratio | FD / real floor | near-copies | learned |",
+             "|---|---|---|---|---|---|---|"]
     for name, r in results.items():
         gate = r.get("quality_gate")
         if not gate or name not in titles:
             continue
         for n, v in sorted(gate["per_size"].items(), key=lambda kv: int(kv[0])):
-            lines.append(f"| [{titles[name]}]({name}) | {n} | {number(v['trace_ratio_min'])}-{number(v['trace_ratio_max'])} | "
+            storages = ", ".join(v.get("storages", []))
+            lines.append(f"| [{titles[name]}]({name}) | {n} | {storages} | {number(v['trace_ratio_min'])}-{number(v['trace_ratio_max'])} | "
                          f"{number(v['fd_over_floor_min'], '.1f')}-{number(v['fd_over_floor_max'], '.1f')} | "
                          f"{number(v['memorized_share'])} | {'✓' if learned_data(v) else '✗'} |")
     return lines

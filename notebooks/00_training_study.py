@@ -133,4 +133,5 @@ fig = plots.image_rows([samples[f"{r.run}/{r.iteration}"][:10] for r in last.ite
 # The cpu profile therefore predicts the clean image on a cosine schedule, with an EMA of 0.999, learning rate
 # $2\times10^{-3}$, batch 128 and 6,000 steps per model for Findings I-III, and stores generated digits at their
 # 17 grey levels. The price is about 90 seconds a model on one thread (two models train at once), three times the
-# first build's; the chapters with three seeds per selector train 3,000 steps to stay within the book's budget.
+# first build's; the chapters with six seeds per arm (Sec. 5, Fig. 4 and App. G) train 3,000 steps to stay within the
+# book's budget.

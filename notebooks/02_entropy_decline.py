@@ -63,11 +63,12 @@ fig = plots.metric_over_iterations(table, "mnnd", hue="n_train", log=True)
 # subsample size.** Every seed's entropy falls over the generated training sets, at every size; the slopes and
 # their intervals are in the verdict below.
 #
-# **One reading contradicts it: the distinct rows under the grid.** Rounding to 17 grey levels turns near-copies
-# into exact duplicates; dropping them leaves a handful of distinct images spread as widely as the digits they copy,
-# and the estimate of those few points does not fall. Under float32 storage no two samples coincide, and all three
-# readings fall. This is why the book's reading dequantizes the grid instead of dropping duplicates: a training set
-# that collapses into copies should lose entropy whichever way it is stored.
+# **One reading disagrees at some sizes: the distinct rows under the grid.** Rounding to 17 grey levels turns
+# near-copies into exact duplicates; dropping them leaves a handful of distinct images spread as widely as the digits
+# they copy. Read that way the entropy still falls at N = 512 and 1,024, but rises at N = 64 and 256 (contradicted)
+# and is inconclusive at N = 128. Under float32 storage no two samples coincide, and all three readings fall. This is
+# why the book's reading dequantizes the grid instead of dropping duplicates: a training set that collapses into
+# copies should lose entropy whichever way it is stored.
 
 # %% [markdown]
 # ## Verdict

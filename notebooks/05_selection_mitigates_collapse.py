@@ -19,7 +19,7 @@
 # under *replace*, or every real and generated image so far under *accumulate-subsample*. On CIFAR-10 the
 # paper reports higher GS and entropy with selection, and a lower FID: under accumulate-subsample at
 # iteration 8, **88.4** for the vanilla loop against **52.1** with greedy selection (Fig. 3); in the runs of
-# App. F.1 (Fig. 9), 75.7 against 44.7, with the threshold filter in between.
+# App. F.1 (Fig. 9, dataset not named in its text), 75.7 against 44.7, with the threshold filter in between.
 #
 # ```{glue:md} at_a_glance
 # :format: myst
@@ -133,31 +133,33 @@ for paradigm in paradigms:
 # of the paper's size (52.1 / 88.4 = 0.59 in Fig. 3), and KID agrees. The table above shows that the gap opens at
 # iteration 2 and stays significant at every iteration after it.
 #
-# **Why selection helps: entropy, not only the real images it keeps.** A greedy training set at iteration 8 is half
-# real (0.50-0.54), where vanilla's is an eighth. The matched control draws uniformly but keeps greedy's real share
-# at every iteration. It lands between the two: Fréchet distance 101.9 on the mean, against vanilla's 138.5 (lower,
+# **Real images explain about half of greedy's gain.** A greedy training set at iteration 8 is half real
+# (0.50-0.54), where vanilla's is an eighth. The matched control draws uniformly but keeps greedy's real share at
+# every iteration. It lands between the two: Fréchet distance 101.9 on the mean, against vanilla's 138.5 (lower,
 # p = 0.047) and greedy's 63.6 (higher in every seed, p = 0.016). So the real images alone account for about half of
-# greedy's gain; the spread greedy selects for, at an equal share of real images, accounts for the rest. The
-# control's entropy (-17.4 nats) sits between the two as well.
+# greedy's gain, and what greedy chooses beyond its real share (which real images, and which generated ones) for the
+# rest. That this rest is the entropy is the paper's reading; the control shows it is not the real share, not that it
+# is the entropy. The control's entropy (-17.4 nats) sits between the two as well.
 #
 # **App. F.1's order between the selectors is contradicted.** Both selectors lower the Fréchet distance against
 # vanilla in every seed, but the threshold filter lowers it more than greedy (50.2 against 63.6, higher for greedy in
 # every seed, p = 0.016 the other way). The filter also keeps more real images (0.77-0.82 of its training set at
-# iteration 8): it admits a generated digit only far from everything taken, generated digits sit close to the real
-# ones they copy, and it scans the pool in its stored order, real images first (a coarser decay keeps still more
-# of them; see App. G). Whether the filter wins by entropy or by real images would need a matched control of its
-# own; this build runs one for greedy only.
+# iteration 8). Two possible reasons, neither tested here: it admits a generated digit only far from everything
+# taken, and generated digits sit close to the real ones they copy; and it scans the pool in its stored order, real
+# images first, so real images are the first to be admitted (a shuffled order would test this). Whether the filter
+# wins by entropy or by real images would need a matched control of its own; this build runs one for greedy only.
 #
 # **Replace does not reproduce.** Selection keeps the entropy higher in every seed (-98.8 against -103.3 nats,
-# p = 0.016), but GS (0.11 against 0.09) and the Fréchet distance are inconclusive, and the distance turns against
-# greedy from iteration 5 on (801.7 against 694.1 at iteration 8; 90% interval of the difference -99 to 280). By
-# iteration 8 every loop has collapsed: 98-100% of the samples are near-copies, the Fréchet distance is 16 to 49
-# times the floor, and the pairs below show greedy's samples sitting exactly on training images. The pool offers
-# little to select: in 29 selection steps under replace the threshold filter found fewer than N distinct images
-# among the 2N candidates and had to take repeats. Selecting in the classifier's features instead of pixels does not
-# rescue it (Fréchet distance 1,250 for greedy, contradicted against vanilla at p = 0.047; 1,090 for the filter,
-# inconclusive), so the failure is not an artefact of choosing in pixel space: with no real images in the pool and
-# only twice N fresh samples to choose from, the spread selection buys is not the real data's.
+# p = 0.016), but GS (0.11 against 0.09) and the Fréchet distance are inconclusive, and the mean distance turns against
+# greedy from iteration 4 on (by 1.6 there, by 108 at iteration 8: 801.7 against 694.1; 90% interval of the difference
+# -99 to 280). By iteration 8 every loop has collapsed: 98-100% of the samples are near-copies, the Fréchet distance is
+# 16 to 49 times the floor, and the pairs below show greedy's samples sitting exactly on training images. The pool
+# offers little to select: of the 42 training sets greedy built from a pool (iterations 2 to 8, six seeds), 19 hold
+# repeats, so their 2N candidates held fewer than N distinct images; the threshold filter's hold repeats in 21.
+# Selecting in the classifier's features instead of pixels does not rescue it (Fréchet distance 1,250 for greedy,
+# contradicted against vanilla at p = 0.047; 1,090 for the filter, inconclusive), so the failure is not an artefact of
+# choosing in pixel space. Our reading, not tested: with no real images in the pool and only twice N fresh samples
+# to choose from, the spread that selection buys is not the real data's.
 
 # %% [markdown]
 # ## Verdict

@@ -72,15 +72,15 @@ fig = plots.metric_over_iterations(accumulate, "fd", hue="setting", log=True, fl
 # Fréchet distance is 558 for all 2N (range 420-751), 694 for vanilla (435-1,253) and 802 for greedy (520-1,191).
 # Greedy is above all 2N in every seed (p = 0.016 the other way), where the paper has it below; all 2N against
 # vanilla is inconclusive (p = 0.23). Every arm has collapsed by then (see the Section 5 chapter: near-copy shares
-# of 98-100%), so this compares three degenerate loops. Greedy still keeps the models a little further from their
-# training sets (GS 0.115, against 0.111 for all 2N and 0.094 for vanilla).
+# of 98-100%), so this compares three degenerate loops. On the mean, greedy's models sit a little further from their
+# training sets (GS 0.115, against 0.111 for all 2N and 0.094 for vanilla), a difference not tested here.
 #
 # **The decay rate (Fig. 14) holds.** Under accumulate-subsample every decay rate beats the vanilla loop in every
 # seed: Fréchet distance 46.6, 53.1 and 50.2 at $\alpha$ = 0.5, 0.7 and 0.9 against 138.5 (p = 0.016 each). The
 # threshold starts at the pool's radius and decays until N images pass. A coarse decay keeps more real images
-# (0.95-0.97 of the training set at iteration 8 for $\alpha$ = 0.5, 0.77-0.82 for 0.9): the filter scans the pool in
-# its stored order, real images first, and each large step down admits a run of them before it reaches the
-# generated ones.
+# (0.95-0.97 of the training set at iteration 8 for $\alpha$ = 0.5, 0.77-0.82 for 0.9). A possible reason, not
+# tested here (a shuffled pool would test it): the filter scans the pool in its stored order, real images first, so
+# each large step down may admit a run of them before it reaches the generated ones.
 
 # %% [markdown]
 # ## Verdict

@@ -86,7 +86,7 @@ fig = plots.metric_over_iterations(selection[selection.selector.isin(["random", 
 # the mean, inconclusive), and selection leaves no trace in it (0.891 for greedy against 0.888 for vanilla under
 # accumulate-subsample at iteration 8, 0.862 against 0.859 under replace).
 #
-# The likely reason is the network. The hypothesis comes from denoisers with many more hidden units than training
+# One possible reason, not tested here, is the network. The hypothesis comes from denoisers with many more hidden units than training
 # images, where a memorizing network can give each image its own units; our residual MLP has 256 units per layer
 # for 64 to 1,024 images, and every input already lights up a small set of units (spikiness about 0.9 on a scale
 # where 1 is a single unit). Late in the loop the training sets hold many copies of a few digits, and the network
@@ -94,9 +94,10 @@ fig = plots.metric_over_iterations(selection[selection.selector.isin(["random", 
 #
 # **The stable rank of the weights moves with memorization:** its correlation with the near-copy share over sizes,
 # seeds and iterations is r = -0.59 (95% interval over runs -0.74 to -0.47), and under accumulate-subsample greedy's
-# models keep a higher stable rank than vanilla's at iteration 8 (13.1 against 11.0). It needs neither the training
-# set nor samples. Read it with care too: it falls with the iteration at every size, and so does everything else in
-# the loop.
+# models keep a higher stable rank than vanilla's at iteration 8 on the mean (13.1 against 11.0, not tested seed by
+# seed). It needs neither the training set nor samples. Read it with care too: it falls with the iteration at every
+# size, and so does everything else in the loop, so the correlation may be the iteration's rather than
+# memorization's.
 
 # %% [markdown]
 # ## Verdict

@@ -134,6 +134,26 @@ def test_finding_3_separates_per_size_offsets_from_the_common_slope():
     assert v["readings"]["within each size"]["state"] == findings.HOLDS  # within a size the line is exact
     assert v["readings"]["pooled"]["r_mean"] < 0.85 and r["state"] == findings.CONTRADICTED  # offsets break pooling
     assert v["copied_from_start"] == [64]
+    assert "without the sizes copied from the start" in v["readings"]  # two sizes left: a line across them is read
+
+
+def test_finding_3_reads_no_line_across_sizes_when_one_size_is_left():
+    rows = []
+    for n, grid in ((64, False), (1024, False), (64, True), (256, True), (1024, True)):  # float32 at two sizes only
+        for seed in (0, 1, 2):
+            for it in range(1, 6):
+                h = 20 - 4 * it + np.sin(seed + it) * 0.2
+                rows.append({"n_train": n, "seed": seed, "iteration": it, "quantize_samples": grid, "entropy": h,
+                             "entropy_distinct": h, "entropy_fixed_n": h, "gs": float(np.exp(0.1 * h)), "gs_ratio": 1.0,
+                             "cov_trace": 5.0, "trace_ratio": 0.9, "fd": 1.0, "fd_floor": 1.0, "fd_noise": 9.0,
+                             "memorized_share": 0.95 if n == 64 else 0.1})
+    r = judge(findings.FindingThree(), "sizes", pd.DataFrame(rows))
+    v = r["per_storage"]["float32"]
+    assert v["copied_from_start"] == [64]
+    assert "without the sizes copied from the start" not in v["readings"]  # one size left: not a line across sizes
+    assert "float32, without the sizes copied from the start" not in r["states"]
+    assert "without the sizes copied from the start" in r["per_storage"]["grid"]["readings"]  # grid: 256 and 1,024
+    assert any("one size is left" in text for _, text in findings.FindingThree().verdicts(r))
 
 
 def _selection_table(greedy, vanilla, metric="within_class_nnd", paradigm="replace", fd=20.0, unguided_fd=None):

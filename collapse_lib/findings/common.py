@@ -69,7 +69,8 @@ def quality_gate(table: pd.DataFrame, min_trace: float = MIN_TRACE_RATIO, max_fd
     per = {}
     for n, g in first.groupby("n_train"):
         ratio = g[fd] / g["fd_floor"]
-        per[int(n)] = {"trace_ratio_min": g[trace].min(), "trace_ratio_max": g[trace].max(),
+        per[int(n)] = {"storages": sorted(set(storage_names(g))) if "quantize_samples" in g else [],
+                       "trace_ratio_min": g[trace].min(), "trace_ratio_max": g[trace].max(),
                        "fd_over_floor_min": ratio.min(), "fd_over_floor_max": ratio.max(), "fd": g[fd].mean(),
                        "fd_floor": g["fd_floor"].mean(), "fd_noise": g["fd_noise"].mean(),
                        "memorized_share": g["memorized_share"].mean()}

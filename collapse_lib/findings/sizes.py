@@ -300,13 +300,18 @@ class FindingTwo(Finding[FindingTwoResult]):
     def rows(self, r: FindingTwoResult) -> list[Row]:
         per = r["choices"][r["primary"]]["per_size"]
         slopes = [v for t in per.values() for v in t["per_seed"].values()]
-        worst = weakest(per.values())
+        deciding = weakest(per.values())
         return [Row("Finding II: the entropy of the training set falls (Fig. 2a)", "steady decline",
                     f"slope {value_range(slopes, '.1f')} nats per iteration at every size and seed", r["state"],
-                    under_list(r), f"weakest size: {test_short(worst, '.1f')}")]
+                    under_list(r), f"deciding size (largest p), N = {_size_of(per, deciding)}: "
+                    f"{test_short(deciding, '.1f')}")]
 
     def table(self, r: FindingTwoResult) -> pd.DataFrame:
         return pd.DataFrame({"the entropy falls at every size": {c: f"{mark(s)} {s}" for c, s in r["states"].items()}})
+
+
+def _size_of(per_size: dict, test: dict) -> str:
+    return next(str(n) for n, t in per_size.items() if t is test)
 
 
 def _copied_from_start(t: pd.DataFrame, level: float) -> set[int]:
@@ -334,6 +339,10 @@ def common_slope(points: pd.DataFrame, x: str, y: str, group: str = "n_train") -
             "within_r": within}
 
 
+#: Finding III's reading that leaves out the sizes copied from the first iteration (read only while two sizes remain)
+WITHOUT_COPIED = "without the sizes copied from the start"
+
+
 def _finding_3_storage(t: pd.DataFrame, min_r: float, saturated: float) -> dict:
     copied = _copied_from_start(t, saturated)
     exact = t[t["gs"] <= 0]  # every sample an exact copy: log GS is -inf, no point on the line
@@ -343,12 +352,11 @@ def _finding_3_storage(t: pd.DataFrame, min_r: float, saturated: float) -> dict:
     within = {int(n): r_per_seed(g, "entropy", "log_gs") for n, g in t.groupby("n_train")}
     within_z = {s: float(np.mean([fisher_z(w[s]) for w in within.values() if w.get(s) == w.get(s)]))
                 for s in sorted({s for w in within.values() for s in w})}
-    readings = {
-        "pooled": _z_test(r_per_seed(t, "entropy", "log_gs"), min_r),
-        "without the sizes copied from the start": _z_test(r_per_seed(later, "entropy", "log_gs"), min_r),
-        "fixed subsample": _z_test(r_per_seed(t, "entropy_fixed_n", "log_gs"), min_r),
-        "within each size": _z_test({s: float(np.tanh(z)) for s, z in within_z.items()}, min_r),
-    }
+    readings = {"pooled": _z_test(r_per_seed(t, "entropy", "log_gs"), min_r)}
+    if copied and later["n_train"].nunique() >= 2:  # one size left is the within-size reading, not one line across sizes
+        readings[WITHOUT_COPIED] = _z_test(r_per_seed(later, "entropy", "log_gs"), min_r)
+    readings["fixed subsample"] = _z_test(r_per_seed(t, "entropy_fixed_n", "log_gs"), min_r)
+    readings["within each size"] = _z_test({s: float(np.tanh(z)) for s, z in within_z.items()}, min_r)
     variance = {s: abs(r_per_seed(t, "entropy", "log_gs")[s]) - abs(v) for s, v in r_per_seed(t, "cov_trace", "gs").items()}
     return {"readings": readings, "within_size": within, "copied_from_start": sorted(copied),
             "common_slope": common_slope(t, "entropy", "log_gs"),
@@ -406,11 +414,15 @@ class FindingThree(Finding[FindingThreeResult]):
                 left = (f"; {len(v['points_left_out_gs_zero'])} points with GS = 0 (every sample an exact copy) left out"
                         if reading == "pooled" and v["points_left_out_gs_zero"] else "")
                 skipped = (f" (N = {', '.join(map(str, v['copied_from_start']))} left out)"
-                           if reading.startswith("without") and v["copied_from_start"] else "")
+                           if reading == WITHOUT_COPIED else "")
                 out.append((r["states"][f"{word}, {reading}"], f"{word} storage, {reading}{skipped}: the entropy of D_n "
                             f"and log GS correlate with r = {number(t['r_mean'])} on the mean (per seed "
                             f"{value_range(list(t['r_per_seed'].values()))}), {p_of(t)} against {th:g} "
                             f"({t['method']} on Fisher's z, {seeds(t['n'])}){left}; the paper: 0.91"))
+            if v["copied_from_start"] and WITHOUT_COPIED not in v["readings"]:
+                out.append((None, f"{word} storage: without N = {', '.join(map(str, v['copied_from_start']))}, copied "
+                            "from the start, one size is left, so no line across sizes is read there (its within-size "
+                            "r is below)"))
             slope, within = v["common_slope"], sorted(v["within_size"].items(), key=lambda kv: int(kv[0]))
             out.append((None, f"{word} storage, within one size: r = " + ", ".join(
                 f"{value_range(list(x.values()))} (N = {n})" for n, x in within)
@@ -428,7 +440,7 @@ class FindingThree(Finding[FindingThreeResult]):
         ours = "; ".join(f"{reading} r = {number(t['r_mean'])} ({value_range(list(t['r_per_seed'].values()))})"
                          for reading, t in v.items())
         return [Row("Finding III: entropy predicts log GS (Fig. 2b)", "Pearson r = 0.91", ours, r["state"],
-                    under_list(r), test_short(v["pooled"]))]
+                    under_list(r), f"pooled, on Fisher's z (0.85 is z = 1.26): {test_short(v['pooled'])}")]
 
     def table(self, r: FindingThreeResult) -> pd.DataFrame:
         """Per storage and reading: r on the mean and per seed, p and the state; and the common slope."""

@@ -37,8 +37,14 @@ def test_short(t: dict, spec: str = ".2f") -> str:
 
 
 def weakest(tests) -> dict:
-    """The test of several with the largest p (an undefined p counts as 1): the one that decides a composite."""
-    return max(tests, key=lambda t: 1.0 if t["p"] is None or t["p"] != t["p"] else t["p"])
+    """The test of several with the largest p (an undefined p counts as 1), the one that decides a composite; among
+    equal p (an exact test's smallest p, reached by several), the mean nearest its null."""
+    def key(t):
+        p = 1.0 if t["p"] is None or t["p"] != t["p"] else t["p"]
+        mean = t.get("mean")
+        gap = abs(mean - t.get("null", 0.0)) if isinstance(mean, (int, float)) and mean == mean else 0.0
+        return p, -gap
+    return max(tests, key=key)
 
 
 def ratio_words(r: dict) -> str:

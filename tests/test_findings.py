@@ -268,3 +268,11 @@ def test_without_training_data_with_no_near_copies_is_inconclusive_in_words_not_
     stored = json.loads(json.dumps(jsonable(result)))  # an undefined J is written as null
     checks = chapters.get("09_memorization_without_training_data").finding.verdicts(stored)
     assert checks[-1][1].startswith("the best threshold a user could apply flags samples") and "n/a" in checks[-1][1]
+
+
+def test_arms_are_named_against_the_experiments_own_feature_space():
+    main = pd.DataFrame({"selector": ["random", "greedy"], "select_feature": ["dinov2", "dinov2"]})
+    control = pd.DataFrame({"selector": ["greedy", "threshold"], "select_feature": ["classifier", "classifier"]})
+    assert list(findings.arms(main, control)["arm"]) == ["random", "greedy", "greedy-classifier", "threshold-classifier"]
+    pixels = pd.DataFrame({"selector": ["greedy"]})  # no feature column: pixels
+    assert list(findings.arms(pixels, control)["arm"]) == ["greedy", "greedy-classifier", "threshold-classifier"]

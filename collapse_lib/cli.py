@@ -219,7 +219,8 @@ def _add_select(sub, selectors) -> None:
     s = sub.add_parser("select", help="pick a high-entropy training subset from a pool of feature vectors")
     s.add_argument("pool", help="(n, d) features: .npy (read memory-mapped), .npz, .pt, or a folder of .npy shards")
     s.add_argument("--size", type=_count(1), required=True, help="how many to pick")
-    s.add_argument("--method", choices=[n for n, sel in selectors.items() if sel.pick is not None], default="greedy",
+    pickable = [n for n, sel in selectors.items() if sel.pick is not None and not sel.needs_sources]  # a file has no sources
+    s.add_argument("--method", choices=pickable, default="greedy",
                    help="a selector of the registry (collapse_lib.selection.SELECTORS)")
     s.add_argument("--tau", type=float, help="threshold filter: initial threshold (> 0)")
     s.add_argument("--alpha", type=float, help="threshold filter: decay factor in (0, 1)")

@@ -186,7 +186,8 @@ def _verify(bundle: Path, manifest: dict, blobs: dict[str, bytes]) -> None:
     if extra:
         raise BundleError(f"{bundle}: member {extra[0]!r} is not in its manifest; nothing written")
     if missing:
-        raise BundleError(f"{bundle}: member {missing[0]!r} of its manifest is missing; nothing written")
+        raise BundleError(f"{bundle}: member {missing[0]!r} of its manifest is missing (the archive is damaged or "
+                          "incomplete); nothing written")
     for name, record in listed.items():
         if len(blobs[name]) != record["size"] or _sha256(blobs[name]) != record["sha256"]:
             raise BundleError(f"{bundle}: member {name!r} does not match its recorded size and sha256 (damaged); "

@@ -7,7 +7,21 @@ from html import escape
 
 import pandas as pd
 
-from .words import CONTRADICTED, DATA_NAMES, FEATURE_NAMES, HOLDS, INCONCLUSIVE, denoiser_words, mark, page_name
+from .findings import learned_data
+from .findings.common import PRIMARY_STORAGE
+from .words import (
+    CONTRADICTED,
+    DATA_NAMES,
+    FEATURE_NAMES,
+    HOLDS,
+    INCONCLUSIVE,
+    denoiser_words,
+    mark,
+    number,
+    page_name,
+    storage_word,
+    value_range,
+)
 
 
 def settings_table(profile: str, config: dict, **experiment):
@@ -67,3 +81,37 @@ class Verdicts:
         items = "".join(f'<li class="{kind.get(state, "note")}"><span class="mark">{mark(state)}</span> '
                         f'{escape(text)}</li>' for state, text in self.checks)
         return f'<ul class="verdicts">{items}</ul>'
+
+
+#: the columns of Finding I's cluster table, as a page heads them (short: the table must fit the column)
+CLUSTER_COLUMNS = {"mnnd_first": "MNND(D_n), first", "mnnd_last": "MNND(D_n), last", "copy_scale": "merge scale",
+                   "scale_over_mnnd_last": "merge scale / MNND, last", "gs_ratio_first": "GS / MNND, first",
+                   "gs_ratio_last": "GS / MNND, last"}
+
+
+def cluster_table(clusters: dict) -> pd.DataFrame:
+    """Finding I's ``clusters`` result ({storage: {N: values}}) as a page shows it: one row per storage and size,
+    the merge scale beside the training set's own spacing at the first and the last iteration."""
+    order = sorted(clusters, key=lambda s: s != PRIMARY_STORAGE.value)  # the primary storage first
+    frame = pd.concat({storage_word(s): pd.DataFrame({f"{int(n):,}": clusters[s][n] for n in sorted(clusters[s], key=int)}).T
+                       for s in order}, names=["storage", "N"])
+    frame = frame[list(CLUSTER_COLUMNS)].rename(columns=CLUSTER_COLUMNS)
+    return frame.map(lambda x: number(x, ".3f"))
+
+
+def quality_table(gate: dict) -> pd.DataFrame:
+    """A chapter's quality gate (``quality_gate``) per size in words: the first models' spread and Fréchet distance
+    against the real floor (ranges over seeds), their near-copy share, whether they learned the data, and for a
+    guided model its guided samples' numbers beside."""
+    rows = {}
+    for n, v in sorted(gate["per_size"].items(), key=lambda kv: int(kv[0])):
+        row = {"trace ratio": value_range([v["trace_ratio_min"], v["trace_ratio_max"]]),
+               "FD / real floor": value_range([v["fd_over_floor_min"], v["fd_over_floor_max"]], ".1f")}
+        if "guided_fd_over_floor_min" in v:
+            row["guided: trace ratio"] = value_range([v["guided_trace_ratio_min"], v["guided_trace_ratio_max"]])
+            row["guided: FD / floor"] = value_range([v["guided_fd_over_floor_min"], v["guided_fd_over_floor_max"]], ".1f")
+        row["near-copies"] = number(v["memorized_share"])
+        row["learned"] = mark(HOLDS if learned_data(v) else CONTRADICTED)
+        rows[f"N = {int(n):,}"] = row
+    return pd.DataFrame(rows).T
+

@@ -54,7 +54,7 @@ execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, 
 # %%
 import pandas as pd
 
-from collapse_lib import chapters, experiments, plots, words
+from collapse_lib import chapters, experiments, pages, plots, words
 
 run = chapters.get("01_generalization_to_memorization").run(
     profile, sizes=sizes, float_sizes=float_sizes, iterations=iterations, seeds=seeds, base=base, execution=execution)
@@ -128,8 +128,7 @@ words.readable(experiments.merge_scale_sensitivity({"grid": grid_runs, "float32"
 
 # %%
 fig = plots.metric_over_iterations(table, "gs_ratio", hue="n_train", log=True)
-clusters = pd.concat({s: pd.DataFrame(v).T for s, v in run.result["clusters"].items()}, names=["storage", "N"])
-clusters.round(3)
+pages.cluster_table(run.result["clusters"])
 
 # %% [markdown]
 # ## Do the samples stay images?

@@ -42,9 +42,8 @@ base = None  # RunConfig values the profile changes from RunConfig's defaults; N
 execution = {}  # how runs execute: workers, executor (local, dask://HOST:PORT, slurm), executor_options
 
 # %%
-import pandas as pd
 
-from collapse_lib import chapters, plots, selection, words
+from collapse_lib import chapters, pages, plots, selection, words
 from collapse_lib.loop.readback import load_iteration
 
 run = chapters.get("07_cfg_diversity").run(profile, n_train=n_train, iterations=iterations, guidance=guidance,
@@ -59,7 +58,7 @@ run.settings
 # samples' numbers stand beside them.
 
 # %%
-words.readable(pd.DataFrame(run.result["quality_gate"]["per_size"]).T.round(2))
+pages.quality_table(run.result["quality_gate"])
 
 # %% [markdown]
 # ## Within-class diversity of the samples and of the training sets

@@ -39,7 +39,7 @@ PRINT_CSS = """
   html, body, .bd-container, .bd-container__inner, .bd-page-width, .bd-main, .bd-content, .bd-article-container,
   .bd-article { max-width: none !important; width: auto !important; margin: 0 !important; padding: 0 !important;
                 display: block !important; }
-  body { font-size: 10pt; }
+  body { font-size: 10pt; font-variant-ligatures: none; }  /* no fi/ff glyphs: the PDF's text searches as typed */
   span[id^="document-"] { display: block; break-before: page; page-break-before: always; }
   .bd-article section > h1 { display: block !important; }
   img { max-width: 100% !important; height: auto !important; break-inside: avoid; }

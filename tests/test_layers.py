@@ -11,7 +11,7 @@ LAYERS = [
     {"_arrays", "_inputs", "choices", "data", "distributed", "files", "paths", "seeding", "settings", "standins",
      "threads"},
     # pure functions on arrays: neighbours, metrics, selectors; the denoisers' architectures
-    {"neighbors", "metrics", "selection", "selection.algorithms", "models"},
+    {"neighbors", "metrics", "selection", "selection.algorithms", "selection.clusters", "selection.kernels", "models"},
     # how the book names things (numbers, metrics, choices)
     {"words"},
     # training and sampling, feature spaces, the model's own signals
@@ -22,8 +22,8 @@ LAYERS = [
     # the paper's claims, judged on the tidy table (no torch, no loop)
     {"findings", "findings.claim", "findings.rule", "findings.common", "findings.wording", "findings.sizes",
      "findings.selection", "findings.guidance", "findings.ablations", "findings.detection"},
-    # the book's pieces: experiments, profiles, results, pages, figures, the summary
-    {"experiments", "profiles", "report", "pages", "plots", "summary"},
+    # the book's pieces: experiments, profiles, results and their bundles, pages, figures, the summary
+    {"experiments", "profiles", "report", "bundle", "pages", "plots", "summary"},
     # the chapters, and what they cost
     {"chapters", "plan", "cost", "preflight"},
     # the command line

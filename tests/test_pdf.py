@@ -50,7 +50,7 @@ def _titles() -> list[str]:
 
 def test_the_pdf_opens_with_a_title_page_naming_the_profile_and_the_paper(pdf_text):
     _, pages = pdf_text
-    first = pages[0]
+    first = " ".join(pages[0].split())  # the title wraps where the page's width puts it
     assert "a reproduction" in first and "smoke" in first and "2509.16499" in first
 
 

@@ -45,7 +45,7 @@ PRINT_CSS = """
   img { max-width: 100% !important; height: auto !important; break-inside: avoid; }
   div.cell_output, .output, div.output_area, .highlight, pre { overflow: visible !important; }
   table { font-size: 7.5pt !important; width: 100% !important; table-layout: auto; max-width: 100% !important;
-          word-break: break-word; overflow-wrap: anywhere; }
+          word-break: normal; overflow-wrap: break-word; }  /* columns as wide as their longest word, no narrower */
   th, td { padding: 2px 4px !important; white-space: normal !important; }
   .admonition, table, figure { break-inside: avoid; }
   h1, h2, h3, h4, .caption, p.caption { break-after: avoid; }

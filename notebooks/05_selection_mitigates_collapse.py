@@ -149,17 +149,18 @@ for paradigm in paradigms:
 # images first, so real images are the first to be admitted (a shuffled order would test this). Whether the filter
 # wins by entropy or by real images would need a matched control of its own; this build runs one for greedy only.
 #
-# **Replace does not reproduce.** Selection keeps the entropy higher in every seed (-98.8 against -103.3 nats,
-# p = 0.016), but GS (0.11 against 0.09) and the Fréchet distance are inconclusive, and the mean distance turns against
-# greedy from iteration 4 on (by 1.6 there, by 108 at iteration 8: 801.7 against 694.1; 90% interval of the difference
-# -99 to 280). By iteration 8 every loop has collapsed: 98-100% of the samples are near-copies, the Fréchet distance is
-# 16 to 49 times the floor, and the pairs below show greedy's samples sitting exactly on training images. The pool
-# offers little to select: of the 42 training sets greedy built from a pool (iterations 2 to 8, six seeds), 19 hold
-# repeats, so their 2N candidates held fewer than N distinct images; the threshold filter's hold repeats in 21.
-# Selecting in the classifier's features instead of pixels does not rescue it (Fréchet distance 1,250 for greedy,
-# contradicted against vanilla at p = 0.047; 1,090 for the filter, inconclusive), so the failure is not an artefact of
-# choosing in pixel space. Our reading, not tested: with no real images in the pool and only twice N fresh samples
-# to choose from, the spread that selection buys is not the real data's.
+# **Replace does not reproduce.** Selection keeps the entropy higher in every seed (-98.8 against -103.3 nats, p =
+# 0.016), but GS (0.11 against 0.09) and the Fréchet distance are inconclusive, and the mean distance turns against
+# greedy from iteration 4 on (by 1.6 there, by 108 at iteration 8: 801.7 against 694.1; 90% interval of the
+# difference -99 to 280). By iteration 8 every loop has collapsed: 93-100% of the samples are near-copies (98-100%
+# for vanilla and greedy), the Fréchet distance is 16 to 49 times the floor, and the pairs below show greedy's
+# samples sitting exactly on training images. The pool offers little to select: of the 42 training sets greedy built
+# from a pool (iterations 2 to 8, six seeds), 19 hold repeats, so their 2N candidates held fewer than N distinct
+# images; the threshold filter's hold repeats in 21. Selecting in the classifier's features instead of pixels does
+# not rescue it (Fréchet distance 1,250 for greedy, contradicted against vanilla at p = 0.047; 1,090 for the filter,
+# inconclusive), so the failure is not an artefact of choosing in pixel space. Our reading, not tested: with no real
+# images in the pool and only twice N fresh samples to choose from, the spread that selection buys is not the real
+# data's.
 
 # %% [markdown]
 # ## Verdict

@@ -60,15 +60,16 @@ fig = plots.metric_over_iterations(table, "mnnd", hue="n_train", log=True)
 # %% [markdown]
 # ## What the cpu profile shows
 # **Finding II holds at every size, under both storages, with the book's reading of the entropy and at a fixed
-# subsample size.** Every seed's entropy falls over the generated training sets, at every size; the slopes and
-# their intervals are in the verdict below.
+# subsample size.** Every seed's entropy falls over the generated training sets, at every size; the slopes and their
+# intervals are in the verdict below.
 #
 # **One reading disagrees at some sizes: the distinct rows under the grid.** Rounding to 17 grey levels turns
-# near-copies into exact duplicates; dropping them leaves a handful of distinct images spread as widely as the digits
-# they copy. Read that way the entropy still falls at N = 512 and 1,024, but rises at N = 64 and 256 (contradicted)
-# and is inconclusive at N = 128. Under float32 storage no two samples coincide, and all three readings fall. This is
-# why the book's reading dequantizes the grid instead of dropping duplicates: a training set that collapses into
-# copies should lose entropy whichever way it is stored.
+# near-copies into exact duplicates; dropping them leaves few distinct images (15-17 of 64 at N = 64, 56-68 of 256
+# at N = 256, 363-444 of 1,024 at N = 1,024 by the last iteration). Read that way the entropy still falls at N = 512
+# and 1,024, but rises at N = 64 and 256 (contradicted) and is inconclusive at N = 128. Under float32 storage
+# samples almost never coincide (at most 4 duplicate rows in a set), and all three readings fall. This is why the
+# book's reading dequantizes the grid instead of dropping duplicates: a training set that collapses into copies
+# should lose entropy whichever way it is stored.
 
 # %% [markdown]
 # ## Verdict

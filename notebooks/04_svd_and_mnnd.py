@@ -66,11 +66,10 @@ for storage, part in findings.common.by_storage(largest).items():
 
 # %% [markdown]
 # ## What the cpu profile shows
-# **The paper's Fig. 7 pattern holds under both storages.** For N = 1,024 the MNND of the generated set falls to
-# a few per cent of its first value over five iterations while its covariance trace keeps most of it, in every
-# seed: the samples do not shrink toward the mean digit, they bunch into tight groups of near-identical images
-# spread over the range of the data, which the SVD projection shows as many small, tight clusters across the real
-# cloud.
+# **The paper's Fig. 7 pattern holds under both storages.** For N = 1,024 the MNND of the generated set falls to a
+# few per cent of its first value over five iterations while its covariance trace keeps most of it, in every seed:
+# the samples do not shrink toward the mean digit, they bunch into tight groups of near-identical images spread over
+# the range of the data, which the SVD projection shows as many small, tight clusters across the real cloud.
 
 # %% [markdown]
 # ## Verdict

@@ -133,17 +133,19 @@ for paradigm in paradigms:
 # of the paper's size (52.1 / 88.4 = 0.59 in Fig. 3), and KID agrees. The table above shows that the gap opens at
 # iteration 2 and stays significant at every iteration after it.
 #
-# **Real images explain about half of greedy's gain.** A greedy training set at iteration 8 is half real
-# (0.50-0.54), where vanilla's is an eighth. The matched control draws uniformly but keeps greedy's real share at
-# every iteration. It lands between the two: Fréchet distance 101.9 on the mean, against vanilla's 138.5 (lower,
-# p = 0.047) and greedy's 63.6 (higher in every seed, p = 0.016). So the real images alone account for about half of
-# greedy's gain, and what greedy chooses beyond its real share (which real images, and which generated ones) for the
-# rest. That this rest is the entropy is the paper's reading; the control shows it is not the real share, not that it
-# is the entropy. The control's entropy (-17.4 nats) sits between the two as well.
+# **Real images explain part of greedy's gain.** A greedy training set at iteration 8 is half real (0.50-0.54),
+# where vanilla's is an eighth. The matched control draws uniformly but keeps greedy's real share at every
+# iteration. On the mean it lands between the two: Fréchet distance 101.9, against vanilla's 138.5 (lower, p =
+# 0.047) and greedy's 63.6 (higher in every seed, p = 0.016). On the mean the real images alone account for about
+# half of greedy's gain ((138.5 − 101.9) / (138.5 − 63.6) = 0.49), but seed by seed the share runs from 0.25 to
+# 0.79, and in one seed the control is worse than vanilla; the share itself is not tested. The rest is what greedy
+# chooses beyond its real share (which real images, and which generated ones). That this rest is the entropy is the
+# paper's reading; the control shows it is not the real share, not that it is the entropy. The control's entropy
+# (-17.4 nats) sits between the two as well.
 #
 # **App. F.1's order between the selectors is contradicted.** Both selectors lower the Fréchet distance against
-# vanilla in every seed, but the threshold filter lowers it more than greedy (50.2 against 63.6, higher for greedy in
-# every seed, p = 0.016 the other way). The filter also keeps more real images (0.77-0.82 of its training set at
+# vanilla in every seed, but the threshold filter lowers it more than greedy (50.2 against 63.6, higher for greedy
+# in every seed, p = 0.016 the other way). The filter also keeps more real images (0.77-0.82 of its training set at
 # iteration 8). Two possible reasons, neither tested here: it admits a generated digit only far from everything
 # taken, and generated digits sit close to the real ones they copy; and it scans the pool in its stored order, real
 # images first, so real images are the first to be admitted (a shuffled order would test this). Whether the filter
@@ -153,14 +155,14 @@ for paradigm in paradigms:
 # 0.016), but GS (0.11 against 0.09) and the Fréchet distance are inconclusive, and the mean distance turns against
 # greedy from iteration 4 on (by 1.6 there, by 108 at iteration 8: 801.7 against 694.1; 90% interval of the
 # difference -99 to 280). By iteration 8 every loop has collapsed: 93-100% of the samples are near-copies (98-100%
-# for vanilla and greedy), the Fréchet distance is 16 to 49 times the floor, and the pairs below show greedy's
-# samples sitting exactly on training images. The pool offers little to select: of the 42 training sets greedy built
-# from a pool (iterations 2 to 8, six seeds), 19 hold repeats, so their 2N candidates held fewer than N distinct
-# images; the threshold filter's hold repeats in 21. Selecting in the classifier's features instead of pixels does
-# not rescue it (Fréchet distance 1,250 for greedy, contradicted against vanilla at p = 0.047; 1,090 for the filter,
-# inconclusive), so the failure is not an artefact of choosing in pixel space. Our reading, not tested: with no real
-# images in the pool and only twice N fresh samples to choose from, the spread that selection buys is not the real
-# data's.
+# for vanilla and greedy), the Fréchet distance of N samples is 17 to 61 times the floor, and the pairs below show
+# greedy's samples sitting on or next to training images (GS 0.08 to 0.21 per seed). The pool offers little to
+# select: of the 42 training sets greedy built from a pool (iterations 2 to 8, six seeds), 19 hold repeats, so their
+# 2N candidates held fewer than N distinct images; the threshold filter's hold repeats in 21. Selecting in the
+# classifier's features instead of pixels does not rescue it (Fréchet distance 1,250 for greedy, contradicted
+# against vanilla at p = 0.047; 1,090 for the filter, inconclusive), so the failure is not an artefact of choosing
+# in pixel space. Our reading, not tested: with no real images in the pool and only twice N fresh samples to choose
+# from, the spread that selection buys is not the real data's.
 
 # %% [markdown]
 # ## Verdict

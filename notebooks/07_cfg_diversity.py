@@ -105,18 +105,17 @@ for selector, n, label in shown:
 #
 # **The diversity claim holds; the quality claim is inconclusive.** The within-class nearest-neighbour distance of
 # the samples falls from 1.45-1.65 at iteration 1 (real digits: 2.20) to 0.16-0.21 with greedy selection and
-# 0.07-0.12 without at iteration 4, higher with greedy in all six seeds (p = 0.016). Selection hands on training sets
-# with twice the within-class spread (0.53 against 0.27 on the mean) and a higher entropy (-66.7 against -85.3
-# nats), and on the mean its models copy less (a near-copy share of 0.22 against 0.46; not tested seed by seed).
-# The Fréchet distance of the guided
-# samples is level (450.9 against 448.3; 90% interval of the difference -84 to 115).
+# 0.07-0.12 without at iteration 4, higher with greedy in all six seeds (p = 0.016). Selection hands on training
+# sets with twice the within-class spread (0.53 against 0.27 on the mean) and a higher entropy (-66.7 against -85.3
+# nats), and on the mean its models copy less (a near-copy share of 0.22 against 0.46; not tested seed by seed). The
+# Fréchet distance of the guided samples is inconclusive: 450.9 against 448.3 on the mean, with per-seed differences
+# from -125 to +140 (90% interval of the mean difference -84 to 115).
 #
-# **Look at the grids before reading the numbers as a rescue.** Both loops lose nearly all of their diversity:
-# under a tenth of the real within-class distance at iteration 4. Vanilla draws one to three versions of each digit
-# again and again, as the paper's vanilla loop does; greedy's rows vary more, but much of the variation is noise
-# and malformed strokes rather than new, well-formed digits. The paper's reading, that selection keeps the classes
-# from becoming near-identical, holds in the measured distance, and the quality claim is not supported at this
-# scale.
+# **Look at the grids before reading the numbers as a rescue.** Both loops lose nearly all of their diversity: under
+# a tenth of the real within-class distance at iteration 4. Vanilla draws one to three versions of each digit again
+# and again, as the paper's vanilla loop does; greedy's rows vary more, but much of the variation is noise and
+# malformed strokes rather than new, well-formed digits. The paper's reading, that selection keeps the classes from
+# becoming near-identical, holds in the measured distance, and the quality claim is not supported at this scale.
 
 # %% [markdown]
 # ## Verdict

@@ -68,13 +68,13 @@ fig = plots.metric_over_iterations(accumulate, "fd", hue="setting", log=True, fl
 # Six seeds, N = 256, the paper's eight iterations, 3,000 steps per model; the first models pass the quality check
 # in every seed.
 #
-# **Training on all 2N (Fig. 13) is contradicted: greedy is worst, not best.** Under replace at iteration 8 the
-# Fréchet distance is 558 for all 2N (range 420-751), 694 for vanilla (435-1,253) and 802 for greedy (520-1,191).
-# Greedy is above all 2N in every seed (p = 0.016 the other way), where the paper has it below; all 2N against
-# vanilla is inconclusive (p = 0.23). Every arm has collapsed by then: at iteration 8, 98-100% of the samples of
-# every seed are near-copies (all 2N: 0.996-1.000), so this compares three degenerate loops. On the mean, greedy's
-# models sit a little further from their training sets (GS 0.115, against 0.111 for all 2N and 0.094 for vanilla),
-# a difference not tested here.
+# **Training on all 2N (Fig. 13) is contradicted: greedy sits above all 2N, not below.** Under replace at iteration
+# 8 the Fréchet distance is 558 for all 2N (range 420-751), 694 for vanilla (435-1,253) and 802 for greedy
+# (520-1,191). Greedy is above all 2N in every seed (p = 0.016 the other way), where the paper has it below; all 2N
+# against vanilla is inconclusive (p = 0.23). Every arm has collapsed by then: at iteration 8, 98-100% of the
+# samples of every seed are near-copies (all 2N: 0.996-1.000), so this compares three degenerate loops. On the mean,
+# greedy's models sit a little further from their training sets (GS 0.115, against 0.111 for all 2N and 0.094 for
+# vanilla), a difference not tested here.
 #
 # **The decay rate (Fig. 14) holds.** Under accumulate-subsample every decay rate beats the vanilla loop in every
 # seed: Fréchet distance 46.6, 53.1 and 50.2 at $\alpha$ = 0.5, 0.7 and 0.9 against 138.5 (p = 0.016 each). The

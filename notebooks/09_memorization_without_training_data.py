@@ -76,21 +76,22 @@ fig = plots.metric_over_iterations(selection[selection.selector.isin(["random", 
 # %% [markdown]
 # ## What the cpu profile shows
 # **Spikiness separates the near-copies at the first iteration only; the check is contradicted.** Within each seed
-# the AUC is 0.55 on the mean (90% interval 0.47 to 0.64), below the 0.7 the check asks for in every seed
-# (p = 0.017). Pooled over 29,760 samples of the Finding I runs (16,402 of them near-copies) it is 0.56. Within one
-# iteration it is 0.82 at iteration 1, then 0.60, 0.53, 0.43 and 0.40: late in the loop, where nearly every sample
-# is a near-copy, the few new ones are the *spikier*. Read the first iteration with care: its near-copies come
-# mostly from the small sets and its new samples from the large ones, so the AUC there compares models as much as
-# samples. No threshold is worth applying: the best one (0.888) flags 99% of the near-copies and 83% of the other
-# samples, a Youden's J of 0.17. The model's mean spikiness does not track the near-copy share (r per seed 0.18 on
-# the mean, inconclusive), and selection leaves no trace in it (0.891 for greedy against 0.888 for vanilla under
-# accumulate-subsample at iteration 8, 0.862 against 0.859 under replace).
+# the AUC is 0.55 on the mean (90% interval 0.47 to 0.64), below the 0.7 the check asks for in every seed (p =
+# 0.017). Pooled over 29,760 samples of the Finding I runs stored on the grid (16,402 of them near-copies) it is
+# 0.56. Within one iteration it is 0.82 at iteration 1, then 0.60, 0.53, 0.43 and 0.40: late in the loop, where
+# nearly every sample is a near-copy, the few new ones are the *spikier*. Read the first iteration with care: its
+# near-copies come mostly from the small sets and its new samples from the large ones, so the AUC there compares
+# models as much as samples. No threshold is worth applying: the best one (0.888) flags 99% of the near-copies and
+# 83% of the other samples, a Youden's J of 0.17. The model's mean spikiness is not shown to track the near-copy
+# share (r per seed 0.18 on the mean, inconclusive), and on the mean selection shows no visible difference in it
+# (not tested; 0.891 for greedy against 0.888 for vanilla under accumulate-subsample at iteration 8, 0.862 against
+# 0.859 under replace).
 #
-# One possible reason, not tested here, is the network. The hypothesis comes from denoisers with many more hidden units than training
-# images, where a memorizing network can give each image its own units; our residual MLP has 256 units per layer
-# for 64 to 1,024 images, and every input already lights up a small set of units (spikiness about 0.9 on a scale
-# where 1 is a single unit). Late in the loop the training sets hold many copies of a few digits, and the network
-# no longer needs one unit per image.
+# One possible reason, not tested here, is the network. The hypothesis comes from denoisers with many more hidden
+# units than training images, where a memorizing network can give each image its own units; our residual MLP has 256
+# units per layer for 64 to 1,024 images, and every input already lights up a small set of units (spikiness about
+# 0.9 on a scale where 1 is a single unit). Late in the loop the training sets hold many copies of a few digits, and
+# the network no longer needs one unit per image.
 #
 # **The stable rank of the weights moves with memorization:** its correlation with the near-copy share over sizes,
 # seeds and iterations is r = -0.59 (95% interval over runs -0.74 to -0.47), and under accumulate-subsample greedy's

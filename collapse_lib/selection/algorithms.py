@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -81,17 +82,24 @@ def _greedy_torch(x: torch.Tensor, size: int, first: int) -> np.ndarray:
     return picks.cpu().numpy()
 
 
+@contextmanager
 def _progress(total: int, what: str, show: bool | None):
     """A progress bar with the time left (tqdm, on stderr) that appears once a selection has run ``PROGRESS_DELAY``
-    seconds (at once with ``show=True``; never with ``show=False``)."""
+    seconds (at once with ``show=True``; never with ``show=False``); yields ``advance(picks)`` and closes the bar on
+    the way out, Ctrl-C included."""
     if show is False:
-        return None
+        yield lambda picks: None
+        return
     import sys
 
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=what, unit="pick", leave=False, file=sys.stderr, mininterval=0.5,
-                delay=0 if show else PROGRESS_DELAY)
+    bar = tqdm(total=total, desc=what, unit="pick", leave=False, file=sys.stderr, mininterval=0.5,
+               delay=0 if show else PROGRESS_DELAY)
+    try:
+        yield bar.update
+    finally:
+        bar.close()
 
 
 def _batches(total: int, start: int = 1) -> list[tuple[int, int]]:
@@ -114,6 +122,19 @@ def _cpu_matrix(features) -> np.ndarray:
     return as_matrix(features, name="features")
 
 
+def _cluster_state(x: np.ndarray):
+    """What the pruned passes keep beside the pool: its cluster tree (fitted on the idle cores), the rounding margin
+    of its distances, and each cluster's largest min-distance and the row holding it (none yet)."""
+    from . import kernels
+    from .clusters import layout
+
+    with idle_core_threads():  # torch's kernels fit the clusters, on the idle cores only
+        tree = layout(x).tree
+    k = len(tree[3])
+    return (tree, kernels.rounding_margin(x.dtype, x.shape[1]), np.full(k, np.inf, dtype=x.dtype),
+            np.full(k, -1, np.int64))
+
+
 def _greedy_cpu(x: np.ndarray, size: int, first: int, prune: bool, show) -> np.ndarray:
     from . import kernels
 
@@ -122,26 +143,15 @@ def _greedy_cpu(x: np.ndarray, size: int, first: int, prune: bool, show) -> np.n
     xsq = kernels.sq_norms(x)
     min_d = np.full(len(x), np.inf, dtype=x.dtype)
     if prune:
-        from .clusters import layout
-
-        with idle_core_threads():  # torch's kernels fit the clusters, on the idle cores only
-            tree = layout(x).tree
-        gamma = kernels.rounding_margin(x.dtype, x.shape[1])
-        k = len(tree[3])
-        cluster_max, cluster_arg = np.full(k, np.inf, dtype=x.dtype), np.full(k, -1, np.int64)
+        tree, gamma, cluster_max, cluster_arg = _cluster_state(x)
         step = lambda m0, m1: kernels.greedy_pruned_steps(x, xsq, tree, min_d, cluster_max, cluster_arg,  # noqa: E731
                                                           gamma, out, m0, m1)
     else:
         step = lambda m0, m1: kernels.greedy_plain_steps(x, xsq, min_d, out, m0, m1)  # noqa: E731
-    bar = _progress(size, "greedy selection", show)
-    try:
+    with _progress(size, "greedy selection", show) as advance:
         for m0, m1 in _batches(size):
             step(m0, m1)
-            if bar is not None:
-                bar.update(m1 - m0)
-    finally:
-        if bar is not None:
-            bar.close()
+            advance(m1 - m0)
     return out
 
 
@@ -152,13 +162,7 @@ def _threshold_cpu(x: np.ndarray, size: int, first: int, tau: float, alpha: floa
     xsq = kernels.sq_norms(x)
     min_d = np.full(len(x), np.inf, dtype=x.dtype)
     if prune:
-        from .clusters import layout
-
-        with idle_core_threads():  # torch's kernels fit the clusters, on the idle cores only
-            tree = layout(x).tree
-        gamma = kernels.rounding_margin(x.dtype, x.shape[1])
-        k = len(tree[3])
-        cluster_max, cluster_arg = np.full(k, np.inf, dtype=x.dtype), np.full(k, -1, np.int64)
+        tree, gamma, cluster_max, cluster_arg = _cluster_state(x)
         kernels.add_pick(x, xsq, first, tree, min_d, cluster_max, cluster_arg, gamma)
         top = lambda: float(cluster_max.max())  # noqa: E731
         run = lambda got, tau2, i, budget: kernels.threshold_pruned_pass(  # noqa: E731
@@ -169,9 +173,8 @@ def _threshold_cpu(x: np.ndarray, size: int, first: int, tau: float, alpha: floa
         run = lambda got, tau2, i, budget: kernels.threshold_plain_pass(x, xsq, min_d, out, got, size,  # noqa: E731
                                                                          tau2, i, budget)
     out[0], got = first, 1
-    bar = _progress(size, "threshold filter", show)
     budget = max(1, min(BATCH, size // 50 or 1))
-    try:
+    with _progress(size, "threshold filter", show) as advance:
         while got < size:
             if top() <= 0.0:
                 return _fill_duplicates(out[:got].tolist(), min_d, size)
@@ -181,12 +184,8 @@ def _threshold_cpu(x: np.ndarray, size: int, first: int, tau: float, alpha: floa
             while i < len(x) and got < size:
                 before = got
                 got, i = run(got, tau * tau, i, budget)
-                if bar is not None:
-                    bar.update(got - before)
+                advance(got - before)
             tau *= alpha
-    finally:
-        if bar is not None:
-            bar.close()
     return out
 
 

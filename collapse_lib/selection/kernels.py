@@ -36,14 +36,20 @@ def sq_norms(x):
     return out
 
 
+@njit(fastmath=True, cache=True, inline="always")
+def _lower(x, xsq, p, psq, i, min_d):
+    """Lower row i's min-distance to |x_i|^2 - 2 x_i.p + |p|^2 (clipped at 0) when that is smaller."""
+    d = xsq[i] - 2 * _dot(x, i, p) + psq
+    if d < 0:
+        d = 0
+    if d < min_d[i]:
+        min_d[i] = d
+
+
 @njit(fastmath=True, cache=True)
 def _update_range(x, xsq, p, psq, start, end, min_d):
     for i in range(start, end):
-        d = xsq[i] - 2 * _dot(x, i, p) + psq
-        if d < 0:
-            d = 0
-        if d < min_d[i]:
-            min_d[i] = d
+        _lower(x, xsq, p, psq, i, min_d)
 
 
 @njit(parallel=True, cache=True)
@@ -114,12 +120,7 @@ def threshold_plain_pass(x, xsq, min_d, out, got, size, tau2, start, budget):
 @njit(fastmath=True, cache=True)
 def _update_members(x, xsq, p, psq, members, start, end, min_d):
     for t in range(start, end):
-        i = members[t]
-        d = xsq[i] - 2 * _dot(x, i, p) + psq
-        if d < 0:
-            d = 0
-        if d < min_d[i]:
-            min_d[i] = d
+        _lower(x, xsq, p, psq, members[t], min_d)
 
 
 @njit(parallel=True, cache=True)

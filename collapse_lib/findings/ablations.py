@@ -10,7 +10,7 @@ from ..words import mark, number, value_range
 from .claim import Evidence, Finding, Row, Verdict
 from .common import arm, quality_gate, spread
 from .rule import composite, gate_all, gated, paired
-from .wording import quality, test_short, test_words, weakest
+from .wording import deciding, quality, test_short, test_words
 
 
 class AppendixGResult(TypedDict):
@@ -80,12 +80,11 @@ class AppendixG(Finding[AppendixGResult]):
         o = r["fig_13"]["parts"]
         fds = ", ".join(f"{selection.get(k).short} {number(v['mean'], '.1f')}" for k, v in r["replace"].items())
         decay = ", ".join(f"α = {a}: {mark(t['state'])}" for a, t in r["fig_14"]["parts"].items())
-        parts = r["fig_14"]["parts"]
-        alpha, deciding = next((a, t) for a, t in parts.items() if t is weakest(parts.values()))
+        alpha, decides = deciding(r["fig_14"]["parts"])
         return [Row("App. G: all 2N sits between vanilla and greedy (Fig. 13)", "FID: greedy < all 2N < vanilla",
                     f"FD: {fds}; greedy < all 2N {mark(o['greedy_below_all']['state'])}, all 2N < vanilla "
                     f"{mark(o['all_below_vanilla']['state'])}", r["fig_13"]["state"],
                     test=test_short(o["greedy_below_all"], ".1f")),
                 Row("App. G: every decay rate beats vanilla (Fig. 14)", "threshold FID below vanilla at every α",
                     f"FD below vanilla's: {decay}", r["fig_14"]["state"],
-                    test=f"deciding rate (largest p), α = {alpha}: {test_short(deciding, '.1f')}")]
+                    test=f"deciding rate (largest p), α = {alpha}: {test_short(decides, '.1f')}")]

@@ -23,7 +23,7 @@ from .common import (
     r_per_seed,
 )
 from .rule import composite, gate_all, gated, seed_test
-from .wording import p_of, per_size, quality, seeds, test_short, test_words, under_choices, under_list, weakest
+from .wording import deciding, p_of, per_size, quality, seeds, test_short, test_words, under_choices, under_list
 
 #: the share of near-copies above which a size counts as memorized (``larger sets hold out longer``)
 MEMORIZED_LEVEL = 0.5
@@ -300,18 +300,14 @@ class FindingTwo(Finding[FindingTwoResult]):
     def rows(self, r: FindingTwoResult) -> list[Row]:
         per = r["choices"][r["primary"]]["per_size"]
         slopes = [v for t in per.values() for v in t["per_seed"].values()]
-        deciding = weakest(per.values())
+        size, decides = deciding(per)
         return [Row("Finding II: the entropy of the training set falls (Fig. 2a)", "steady decline",
                     f"slope {value_range(slopes, '.1f')} nats per iteration at every size and seed", r["state"],
-                    under_list(r), f"deciding size (largest p), N = {_size_of(per, deciding)}: "
-                    f"{test_short(deciding, '.1f')}")]
+                    under_list(r), f"deciding size (largest p), N = {size}: "
+                    f"{test_short(decides, '.1f')}")]
 
     def table(self, r: FindingTwoResult) -> pd.DataFrame:
         return pd.DataFrame({"the entropy falls at every size": {c: f"{mark(s)} {s}" for c, s in r["states"].items()}})
-
-
-def _size_of(per_size: dict, test: dict) -> str:
-    return next(str(n) for n, t in per_size.items() if t is test)
 
 
 def _copied_from_start(t: pd.DataFrame, level: float) -> set[int]:

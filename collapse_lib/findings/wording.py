@@ -36,15 +36,17 @@ def test_short(t: dict, spec: str = ".2f") -> str:
     return f"{p_of(t)}; {number(t['mean'], spec)} ({number(t['ci_low'], spec)} to {number(t['ci_high'], spec)})"
 
 
-def weakest(tests) -> dict:
-    """The test of several with the largest p (an undefined p counts as 1), the one that decides a composite; among
-    equal p (an exact test's smallest p, reached by several), the mean nearest its null."""
-    def key(t):
+def deciding(tests: dict) -> tuple:
+    """(key, test) of the test of several (``{key: test}``) with the largest p (an undefined p counts as 1), the one
+    that decides a composite; among equal p (an exact test's smallest p, reached by several), the mean nearest its
+    null."""
+    def order(item):
+        t = item[1]
         p = 1.0 if t["p"] is None or t["p"] != t["p"] else t["p"]
         mean = t.get("mean")
         gap = abs(mean - t.get("null", 0.0)) if isinstance(mean, (int, float)) and mean == mean else 0.0
         return p, -gap
-    return max(tests, key=key)
+    return max(tests.items(), key=order)
 
 
 def ratio_words(r: dict) -> str:
